@@ -1,0 +1,46 @@
+"""What an answer needs: the knowledge base, the service, the resident's municipality, the time."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from assistant.kb.loader import KnowledgeBase
+from assistant.kb.schema import Office
+from assistant.kb.views import EffectiveService, effective_service
+
+
+@dataclass
+class Context:
+    kb: KnowledgeBase
+    now: dt.datetime
+    tz: ZoneInfo
+    service: Optional[str] = None
+    municipality: Optional[str] = None
+    office_id: Optional[str] = None  # an office named explicitly ("Landratsamt", "Bürgermobil")
+    public_url: str = ""
+
+    @property
+    def state(self) -> str:
+        return self.kb.county.state
+
+    def eff(self) -> EffectiveService:
+        assert self.service is not None
+        return effective_service(self.kb, self.service, self.municipality)
+
+    @property
+    def municipality_name(self) -> str:
+        mun = self.kb.municipalities.get(self.municipality or "")
+        return mun.name if mun else ""
+
+    def office(self) -> Optional[Office]:
+        """The office the question is about: named explicitly, or responsible for the service,
+        or the resident's Bürgerbüro."""
+        if self.office_id and self.office_id in self.kb.offices:
+            return self.kb.offices[self.office_id]
+        if self.service:
+            return self.eff().office
+        from assistant.kb.views import responsible_office
+
+        return responsible_office(self.kb, "personalausweis", self.municipality) if "personalausweis" in self.kb.services else None

@@ -1,0 +1,71 @@
+"""Life events: every service an event touches, in order, with deadlines and local offices."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from assistant.answers.reply import Button, Reply, payload
+from assistant.kb.loader import KnowledgeBase, normalize
+from assistant.kb.views import responsible_office
+
+
+@dataclass
+class EventStep:
+    slug: str
+    name: str
+    deadline: Optional[str]
+    office: Optional[str]
+
+
+def steps_for(kb: KnowledgeBase, event: str, municipality: Optional[str]) -> list[EventStep]:
+    services = [s for s in kb.services.values() if event in s.life_events]
+    services.sort(key=lambda s: (s.order, 0 if s.deadline else 1, s.name))
+    out = []
+    for svc in services:
+        off = responsible_office(kb, svc.slug, municipality)
+        out.append(EventStep(svc.slug, svc.name, svc.deadline.text if svc.deadline else None,
+                             off.name if off else None))
+    return out
+
+
+def detect_event(kb: KnowledgeBase, text: str) -> Optional[str]:
+    """Find the life event in free text by its phrases (longest match wins)."""
+    norm = f" {normalize(text)} "
+    best: tuple[int, Optional[str]] = (0, None)
+    for key, ev in kb.life_events.items():
+        for phrase in [ev.name, *ev.phrases]:
+            p = normalize(phrase)
+            if p and f" {p} " in norm and len(p) > best[0]:
+                best = (len(p), key)
+    if best[1]:
+        return best[1]
+    # single strong words
+    words = {"umzug": "umzug", "umziehen": "umzug", "ziehe": "umzug", "baby": "geburt", "geburt": "geburt",
+             "schwanger": "geburt", "heiraten": "heirat", "hochzeit": "heirat", "gestorben": "sterbefall",
+             "verstorben": "sterbefall", "tod": "sterbefall", "hund": "hund", "welpe": "hund", "auto": "auto",
+             "bauen": "bauen", "hausbau": "bauen"}
+    for word, key in words.items():
+        if f" {word} " in norm and key in kb.life_events:
+            return key
+    return None
+
+
+def answer(kb: KnowledgeBase, event: Optional[str], municipality: Optional[str]) -> Reply:
+    if event is None or event not in kb.life_events:
+        options = [k for k in ("umzug", "geburt", "heirat", "sterbefall", "auto", "hund") if k in kb.life_events]
+        return Reply("utter_ask_service", "Um welche Lebenslage geht es?",
+                     [Button(kb.life_events[k].name, payload("ask_life_event", option=k)) for k in options])
+    ev = kb.life_events[event]
+    steps = steps_for(kb, event, municipality)
+    lines = [ev.intro]
+    for i, st in enumerate(steps[:6], 1):
+        line = f"{i}. {st.name}"
+        if st.deadline:
+            line += f" – {st.deadline}"
+        if st.office:
+            line += f" ({st.office})"
+        lines.append(line)
+    if ev.inform_others:
+        lines.append("Sagen Sie auch Bescheid: " + ", ".join(ev.inform_others[:6]) + ".")
+    buttons = [Button(f"Unterlagen: {st.name}"[:40], payload("ask_documents", service=st.slug)) for st in steps[:3]]
+    return Reply("utter_life_event", "\n".join(lines), buttons)

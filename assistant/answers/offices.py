@@ -1,0 +1,140 @@
+"""Answers about offices: who is responsible, opening hours, how to get there."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from assistant.answers.context import Context
+from assistant.answers.reply import Button, LinkButton, Reply, payload
+from assistant.kb import hours as hours_mod
+from assistant.kb.schema import Office, TransportOption
+
+
+def map_link(office: Office) -> str:
+    """OpenStreetMap link (no tracking, no third-party script; just a link)."""
+    if office.geo:
+        return f"https://www.openstreetmap.org/?mlat={office.geo.lat}&mlon={office.geo.lon}#map=17/{office.geo.lat}/{office.geo.lon}"
+    q = quote(f"{office.address.street}, {office.address.postcode} {office.address.city}")
+    return f"https://www.openstreetmap.org/search?query={q}"
+
+
+def _address(office: Office) -> str:
+    return f"{office.address.street}, {office.address.postcode} {office.address.city}"
+
+
+def _no_office(ctx: Context) -> Reply:
+    return Reply("utter_no_information",
+                 "Dazu habe ich keine verlässliche Information, welches Amt zuständig ist. "
+                 f"Die Behördennummer 115 hilft weiter. {ctx.kb.county.hotline_115}",
+                 [Button("Mit einem Menschen sprechen", payload("request_human"))])
+
+
+def office(ctx: Context) -> Reply:
+    off = ctx.office()
+    if off is None:
+        return _no_office(ctx)
+    status = hours_mod.describe_status(off.hours, ctx.now, ctx.tz, ctx.state)
+    what = f"Für {ctx.eff().service.name} ist zuständig: " if ctx.service else ""
+    lines = [f"{what}{off.name}, {_address(off)}.", f"Telefon: {off.phone}"]
+    if off.email:
+        lines.append(f"E-Mail: {off.email}")
+    lines.append(status)
+    if "buergermobil" in off.types:
+        dates = hours_mod.upcoming_dates(off.hours, ctx.now, ctx.tz, ctx.state, limit=2)
+        if dates:
+            lines.append("Nächste Termine des Bürgermobils: " + "; ".join(_interval_text(i) for i in dates) + ".")
+    buttons = [
+        LinkButton("Karte öffnen", map_link(off)),
+        Button("Wie komme ich hin?", payload("ask_directions", service=ctx.service)),
+        Button("Öffnungszeiten", payload("ask_opening_hours", service=ctx.service)),
+        Button("Termin buchen", payload("book_appointment", service=ctx.service)),
+    ]
+    return Reply("utter_office", "\n".join(lines), buttons)
+
+
+def _interval_text(interval: hours_mod.Interval) -> str:
+    from assistant import formatting
+
+    text = f"{formatting.date_medium(interval.start.date())}, {formatting.time_range(interval.start, interval.end)}"
+    return f"{text} ({interval.place})" if interval.place else text
+
+
+def opening_hours(ctx: Context) -> Reply:
+    off = ctx.office()
+    if off is None:
+        return _no_office(ctx)
+    status = hours_mod.describe_status(off.hours, ctx.now, ctx.tz, ctx.state)
+    lines = [f"{off.name}: {status}"]
+    if "buergermobil" in off.types:
+        dates = hours_mod.upcoming_dates(off.hours, ctx.now, ctx.tz, ctx.state, limit=3)
+        if dates:
+            lines.append("Das Bürgermobil kommt als Nächstes:")
+            lines.extend(f"• {_interval_text(i)}" for i in dates)
+    else:
+        weekly = hours_mod.weekly_lines(off.hours)
+        if weekly:
+            lines.append("Öffnungszeiten:")
+            lines.extend(f"• {w}" for w in weekly)
+    if off.hours.note:
+        lines.append(off.hours.note)
+    closures = [c for c in off.hours.closures if c.date >= ctx.now.date()]
+    if closures:
+        c = min(closures, key=lambda c: c.date)
+        from assistant import formatting
+
+        lines.append(f"Geschlossen am {formatting.date_medium(c.date)}: {c.reason}.")
+    buttons = [Button("Termin buchen", payload("book_appointment", service=ctx.service)),
+               Button("Wie komme ich hin?", payload("ask_directions", service=ctx.service))]
+    return Reply("utter_opening_hours", "\n".join(lines), buttons)
+
+
+def _transport_line(t: TransportOption) -> str:
+    kind = {"bus": "Bus", "buergerbus": "Bürgerbus", "rufbus": "Rufbus", "bahn": "Bahn", "fuss": "Zu Fuß",
+            "taxi": "Taxi"}[t.kind]
+    parts = [kind + (f" {t.line}" if t.line else "")]
+    if t.from_place:
+        parts.append(f"ab {t.from_place}")
+    if t.departures:
+        parts.append(f"({t.departures})")
+    text = " ".join(parts)
+    if t.stop:
+        text += f", Haltestelle {t.stop}" + (f", dann {t.walk_minutes} Min. zu Fuß" if t.walk_minutes else "")
+    if t.kind == "rufbus":
+        if t.phone:
+            text += f". Bestellen unter {t.phone}"
+        if t.booking_lead:
+            text += f", {t.booking_lead}"
+    elif t.note and len(t.note) < 80:
+        text += f". {t.note}"
+    return text
+
+
+def directions(ctx: Context) -> Reply:
+    off = ctx.office()
+    if off is None:
+        return _no_office(ctx)
+    origin = ctx.municipality_name
+    options = list(off.transport)
+    if origin:
+        from assistant.kb.loader import normalize
+
+        mun = ctx.kb.municipalities[ctx.municipality]  # type: ignore[index]
+        names = {normalize(n) for n in [mun.name, *mun.ortsteile, *mun.aliases]}
+        local = [t for t in options if t.from_place and any(n in normalize(t.from_place) for n in names)]
+        general = [t for t in options if not t.from_place]
+        options = local + general if local else options
+    # Rufbus and Bürgerbus matter most for people without a car: keep them in view
+    options.sort(key=lambda t: {"buergerbus": 0, "bus": 1, "bahn": 1, "rufbus": 2, "fuss": 3, "taxi": 4}[t.kind])
+    lines = [f"So kommen Sie zum {off.name} ({_address(off)}):"]
+    if options:
+        lines.extend(f"• {_transport_line(t)}" for t in options[:4])
+    else:
+        lines.append("Zu Bus und Bahn habe ich für dieses Amt keine verlässliche Information.")
+    acc = off.accessibility
+    lines.append("Stufenloser Zugang: ja." if acc.step_free else "Achtung: Der Zugang ist nicht stufenlos.")
+    if acc.note and len(acc.note) < 100:
+        lines.append(acc.note)
+    if acc.parking:
+        lines.append(f"Parken: {acc.parking}" + (" Behindertenparkplatz vorhanden." if acc.disabled_parking else ""))
+    buttons = [LinkButton("Karte öffnen", map_link(off)),
+               Button("Öffnungszeiten", payload("ask_opening_hours", service=ctx.service))]
+    return Reply("utter_directions", "\n".join(lines), buttons)

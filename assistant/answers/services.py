@@ -1,0 +1,139 @@
+"""Answers about one service: documents, procedure, fees, online."""
+from __future__ import annotations
+
+from assistant import formatting
+from assistant.answers.context import Context
+from assistant.answers.reply import Button, LinkButton, Reply, bullets, payload
+from assistant.kb import conditions
+from assistant.kb.schema import Fee
+
+IDENT_WORDS = {
+    "none": "keine besondere Anmeldung",
+    "bundid": "ein BundID-Konto (kostenlos, Anmeldung mit Online-Ausweis oder ELSTER-Zertifikat)",
+    "eid": "Ihren Personalausweis mit Online-Funktion, die 6-stellige PIN und ein Smartphone mit der AusweisApp",
+    "elster": "ein ELSTER-Zertifikat (wie bei der Steuererklärung)",
+    "video_ident": "eine Video-Identifizierung mit Ausweis und Kamera",
+}
+MAX_LIST = 6
+
+
+def next_step_buttons(ctx: Context, exclude: str) -> list:
+    slug = ctx.service
+    buttons = []
+    if exclude != "documents":
+        buttons.append(Button("Welche Unterlagen?", payload("ask_documents", service=slug)))
+    if exclude != "online":
+        buttons.append(Button("Geht das online?", payload("ask_online", service=slug)))
+    if exclude != "fees":
+        buttons.append(Button("Was kostet das?", payload("ask_fees", service=slug)))
+    if exclude != "office":
+        buttons.append(Button("Wo ist das Amt?", payload("ask_office", service=slug)))
+    buttons.append(Button("Termin buchen", payload("book_appointment", service=slug)))
+    return buttons[:4]
+
+
+def documents_general(ctx: Context) -> Reply:
+    """The general list: always needed first, then 'nur wenn ...' items."""
+    eff = ctx.eff()
+    situations = eff.service.situations
+    always = [d for d in eff.documents if not d.when]
+    conditional = [d for d in eff.documents if d.when]
+    lines = [f"Für {eff.service.name} brauchen Sie:"]
+    lines.append(bullets([_doc_line(d) for d in always[:MAX_LIST]]) if always else "• keine besonderen Unterlagen")
+    if conditional:
+        from assistant.checklist.engine import describe
+
+        lines.append("Nur wenn es auf Sie zutrifft:")
+        shown = conditional[: max(2, MAX_LIST - len(always[:MAX_LIST]))]
+        lines.append(bullets([f"{d.name} – nur wenn {describe(conditions.parse(d.when or ''), situations)}" for d in shown]))
+        if len(conditional) > len(shown):
+            lines.append(f"… und {len(conditional) - len(shown)} weitere in der persönlichen Liste.")
+    lines.extend(eff.notes)
+    buttons = []
+    if situations:
+        buttons.append(Button("Meine persönliche Liste", payload("ask_documents", service=eff.slug, option="checklist")))
+    buttons += next_step_buttons(ctx, "documents")[:3]
+    return Reply("utter_documents", "\n".join(lines), buttons)
+
+
+def _doc_line(doc) -> str:
+    return f"{doc.name} ({doc.note})" if doc.note and len(doc.note) <= 60 else doc.name
+
+
+def howto(ctx: Context) -> Reply:
+    eff = ctx.eff()
+    svc = eff.service
+    lines = [svc.summary]
+    if svc.steps:
+        lines.append("So geht es:")
+        lines.extend(f"{i}. {step}" for i, step in enumerate(svc.steps[:5], 1))
+    if svc.deadline:
+        lines.append(f"Frist: {svc.deadline.text}")
+    return Reply("utter_howto", "\n".join(lines), next_step_buttons(ctx, "howto"))
+
+
+def fee_text(fee: Fee) -> str:
+    if fee.amount is not None:
+        amount = "kostenlos" if fee.amount == 0 else formatting.money(fee.amount)
+    else:
+        amount = formatting.money_range(fee.amount_min or 0, fee.amount_max or 0)
+    return f"{fee.label}: {amount}"
+
+
+def fees(ctx: Context) -> Reply:
+    eff = ctx.eff()
+    if not eff.fees:
+        return Reply("utter_no_information",
+                     f"Zu den Kosten für {eff.service.name} habe ich keine verlässliche Information. "
+                     + _ask_office_hint(ctx), next_step_buttons(ctx, "fees"))
+    where = f" in {ctx.municipality_name}" if eff.local_fees and ctx.municipality_name else ""
+    lines = [f"Kosten für {eff.service.name}{where}:"]
+    lines.append(bullets([fee_text(f) for f in eff.fees[:5]]))
+    bases = sorted({f.legal_basis for f in eff.fees if f.legal_basis})
+    if bases:
+        lines.append(f"Rechtsgrundlage: {'; '.join(bases[:2])}")
+    notes = [f.note for f in eff.fees if f.note]
+    if notes:
+        lines.append(notes[0])
+    return Reply("utter_fees", "\n".join(lines), next_step_buttons(ctx, "fees"))
+
+
+def _ask_office_hint(ctx: Context) -> str:
+    office = ctx.office()
+    if office:
+        return f"Bitte fragen Sie beim {office.name} nach: Telefon {office.phone}."
+    return "Die Behördennummer 115 hilft weiter."
+
+
+def online(ctx: Context) -> Reply:
+    """Online hand-off: button to the service + what to have ready, or honestly why not."""
+    eff = ctx.eff()
+    on = eff.online
+    svc = eff.service
+    if not on.available:
+        text = f"{svc.name} geht leider nicht online. {on.reason_not_online}"
+        if svc.personal_appearance:
+            text += " Sie müssen persönlich ins Amt."
+        text += " Soll ich Ihnen einen Termin buchen?"
+        return Reply("utter_not_online", text, [
+            Button("Ja, Termin buchen", payload("book_appointment", service=svc.slug)),
+            Button("Welche Unterlagen?", payload("ask_documents", service=svc.slug)),
+        ])
+    lines = [f"Ja, {svc.name} geht online. {on.what or ''}".strip()]
+    idents = [i for i in on.identification if i != "none"]
+    if idents:
+        lines.append("Sie brauchen dafür " + " oder ".join(IDENT_WORDS[i] for i in idents) + ".")
+        if "eid" in idents or "bundid" in idents:
+            lines.append("Tipp: Die Online-Funktion ist in jedem neuen Personalausweis. Die PIN kam per Brief; "
+                         "haben Sie sie nicht mehr, hilft das Bürgerbüro.")
+    else:
+        lines.append("Sie brauchen dafür keine besondere Anmeldung.")
+    if on.uploads:
+        lines.append("Halten Sie bereit: " + ", ".join(on.uploads[:4]) + ".")
+    buttons: list = []
+    if on.url:
+        buttons.append(LinkButton("Online-Antrag öffnen", on.url))
+    else:
+        lines.append("Den Link zum Online-Antrag Ihrer Gemeinde habe ich leider nicht; fragen Sie im Bürgerbüro.")
+    buttons.append(Button("Lieber Termin im Amt", payload("book_appointment", service=svc.slug)))
+    return Reply("utter_online", "\n".join(lines), buttons)

@@ -1,0 +1,1 @@
+"""Built-in appointment booking: slots from office data, DB-enforced single booking, codes, .ics."""

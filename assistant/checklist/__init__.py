@@ -1,0 +1,1 @@
+"""Personal document checklists: which questions matter, the personal list, the pre-check."""

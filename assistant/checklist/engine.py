@@ -1,0 +1,136 @@
+"""Checklist logic, driven only by the catalogue data (situations + document conditions).
+
+Answers are three-valued: True (ja), False (nein), None (weiß nicht / not asked). A document is
+"needed" when its condition is true, "not needed" when false, and "maybe" (a "falls ..." line)
+when it depends on a question that was skipped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+from assistant.kb import conditions
+from assistant.kb.loader import normalize
+from assistant.kb.schema import Document, Situation
+from assistant.kb.views import EffectiveService
+
+Answers = Mapping[str, Optional[bool]]
+
+
+@dataclass
+class Checklist:
+    """A personal document list."""
+
+    service_slug: str
+    service_name: str
+    needed: list[Document] = field(default_factory=list)
+    maybe: list[tuple[Document, str]] = field(default_factory=list)
+    not_needed: list[Document] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "service": self.service_slug,
+            "name": self.service_name,
+            "needed": [{"id": d.id, "name": d.name, "note": d.note} for d in self.needed],
+            "maybe": [{"id": d.id, "name": d.name, "note": d.note, "condition": c} for d, c in self.maybe],
+            "not_needed": [{"id": d.id, "name": d.name} for d in self.not_needed],
+        }
+
+
+class UnknownSituation(KeyError):
+    """A situation key that the service does not declare."""
+
+
+def describe(expr: conditions.Expr, situations: Mapping[str, Situation]) -> str:
+    """Plain German for a condition: 'Sie verheiratet sind und ...'."""
+    if isinstance(expr, conditions.Var):
+        sit = situations.get(expr.name)
+        if sit and sit.label:
+            return sit.label
+        return f"Ihre Antwort auf „{sit.question}“ Ja ist" if sit else expr.name
+    if isinstance(expr, conditions.Not):
+        inner = expr.arg
+        if isinstance(inner, conditions.Var):
+            sit = situations.get(inner.name)
+            if sit and sit.label_no:
+                return sit.label_no
+            if sit and sit.label:
+                return f"nicht gilt: {sit.label}"
+            return f"Ihre Antwort auf „{sit.question}“ Nein ist" if sit else f"nicht {inner.name}"
+        return f"nicht gilt: {describe(inner, situations)}"
+    joiner = " und " if isinstance(expr, conditions.And) else " oder "
+    return joiner.join(describe(a, situations) for a in expr.args)
+
+
+def validate_answers(situations: Mapping[str, Situation], answers: Answers) -> None:
+    unknown = [k for k in answers if k not in situations]
+    if unknown:
+        raise UnknownSituation(", ".join(unknown))
+
+
+def _condition(doc: Document) -> Optional[conditions.Expr]:
+    return conditions.parse(doc.when) if doc.when else None
+
+
+def relevant_questions(eff: EffectiveService, answers: Answers, skipped: set[str] = frozenset()) -> list[str]:
+    """Situation keys still worth asking, in the order the catalogue declares them."""
+    situations = eff.service.situations
+    undecided: set[str] = set()
+    for doc in eff.documents:
+        expr = _condition(doc)
+        if expr is not None and conditions.evaluate(expr, answers) is None:
+            undecided |= conditions.variables(expr)
+    out = []
+    for key, sit in situations.items():
+        if key in answers or key in skipped or key not in undecided:
+            continue
+        if sit.ask_if and conditions.evaluate(conditions.parse(sit.ask_if), answers) is not True:
+            continue
+        out.append(key)
+    return out
+
+
+def next_question(eff: EffectiveService, answers: Answers, skipped: set[str] = frozenset()) -> Optional[str]:
+    keys = relevant_questions(eff, answers, skipped)
+    return keys[0] if keys else None
+
+
+def build(eff: EffectiveService, answers: Answers) -> Checklist:
+    """The personal list for the given answers."""
+    validate_answers(eff.service.situations, answers)
+    result = Checklist(service_slug=eff.slug, service_name=eff.service.name)
+    for doc in eff.documents:
+        expr = _condition(doc)
+        if expr is None:
+            result.needed.append(doc)
+            continue
+        value = conditions.evaluate(expr, answers)
+        if value is True:
+            result.needed.append(doc)
+        elif value is False:
+            result.not_needed.append(doc)
+        else:
+            result.maybe.append((doc, describe(expr, eff.service.situations)))
+    return result
+
+
+def _mentions(doc: Document, norm_text: str) -> bool:
+    padded = f" {norm_text} "
+    for word in [*doc.keywords, doc.name]:
+        key = normalize(word)
+        if key and f" {key} " in padded:
+            return True
+    # significant single words of the document name ("Passfoto", "Geburtsurkunde")
+    for tok in normalize(doc.name).split():
+        if len(tok) >= 6 and tok not in {"bisheriger", "bisherige", "aktuelle", "aktueller", "gueltiger", "gueltige",
+                                         "original", "nachweis", "bescheinigung", "erklaerung"} and tok in padded:
+            return True
+    return False
+
+
+def precheck(checklist: Checklist, text: str) -> tuple[list[Document], list[Document]]:
+    """(present, missing) among the needed documents, from what the resident says they have."""
+    norm = normalize(text)
+    present = [d for d in checklist.needed if _mentions(d, norm)]
+    missing = [d for d in checklist.needed if d not in present]
+    return present, missing

@@ -1,0 +1,1 @@
+"""Knowledge base: schema, YAML loader, SQLAlchemy models, repositories, opening hours."""

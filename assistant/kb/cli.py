@@ -1,0 +1,130 @@
+"""``assistant kb ...``: check, load, show, export, generate NLU data."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant.config import get_settings
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    kb = sub.add_parser("kb", help="Wissensbasis prüfen, laden, anzeigen, exportieren")
+    kbs = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND")
+
+    p = kbs.add_parser("check", help="YAML-Dateien prüfen (Exit-Code 1 bei Fehlern)")
+    p.add_argument("path", nargs="?", help="Ordner der Wissensbasis (Standard: kb/)")
+    p.set_defaults(func=cmd_check)
+
+    p = kbs.add_parser("load", help="Wissensbasis prüfen und in die Datenbank laden")
+    p.add_argument("path", nargs="?")
+    p.set_defaults(func=cmd_load)
+
+    p = kbs.add_parser("show", help="Wirksame Daten einer Leistung anzeigen")
+    p.add_argument("service")
+    p.add_argument("--municipality", "-m")
+    p.add_argument("--path")
+    p.set_defaults(func=cmd_show)
+
+    p = kbs.add_parser("export", help="Export als JSON oder schema.org JSON-LD")
+    p.add_argument("--format", choices=["json", "jsonld"], default="json")
+    p.add_argument("--path")
+    p.set_defaults(func=cmd_export)
+
+    p = kbs.add_parser("nlu", help="Synonyme und Lookup-Tabellen für Rasa erzeugen")
+    p.add_argument("--path")
+    p.add_argument("--out", default=None, help="Zielordner (Standard: data/nlu/generated)")
+    p.set_defaults(func=cmd_nlu)
+    kb.set_defaults(func=lambda a: (kb.print_help(), 2)[1])
+
+
+def _load(path: str | None):
+    from assistant.kb.loader import KBValidationError, load_kb
+
+    root = Path(path) if path else get_settings().kb_dir
+    try:
+        return load_kb(root)
+    except KBValidationError as exc:
+        print(f"Die Wissensbasis in {root} hat {len(exc.problems)} Fehler:", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  - {p}", file=sys.stderr)
+        return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    kb = _load(args.path)
+    if kb is None:
+        return 1
+    print(f"OK: {len(kb.services)} Leistungen, {len(kb.municipalities)} Gemeinden, {len(kb.offices)} Ämter, "
+          f"{len(kb.life_events)} Lebenslagen")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from assistant.db import get_engine
+    from assistant.kb.store import save_kb
+
+    kb = _load(args.path)
+    if kb is None:
+        print("Nichts geladen; die Datenbank ist unverändert.", file=sys.stderr)
+        return 1
+    digest = save_kb(kb, get_engine())
+    print(f"Geladen: {len(kb.services)} Leistungen, {len(kb.municipalities)} Gemeinden, {len(kb.offices)} Ämter "
+          f"(Stand {digest})")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from assistant.kb.views import effective_service, resolve_municipality, resolve_service
+
+    kb = _load(args.path)
+    if kb is None:
+        return 1
+    slug = resolve_service(kb, args.service)
+    if slug is None:
+        print(f"Unbekannte Leistung: {args.service}", file=sys.stderr)
+        return 1
+    mid = None
+    if args.municipality:
+        mid = resolve_municipality(kb, args.municipality)
+        if mid is None:
+            print(f"Unbekannte Gemeinde: {args.municipality}", file=sys.stderr)
+            return 1
+    eff = effective_service(kb, slug, mid)
+    out = {
+        "service": slug,
+        "municipality": mid,
+        "office": eff.office.model_dump(mode="json") if eff.office else None,
+        "documents": [d.model_dump(mode="json", exclude_none=True) for d in eff.documents],
+        "fees": [f.model_dump(mode="json", exclude_none=True) for f in eff.fees],
+        "online": eff.online.model_dump(mode="json", exclude_none=True),
+        "notes": eff.notes,
+        "summary": eff.service.summary,
+    }
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from assistant.kb.export import export_json, export_jsonld
+
+    kb = _load(args.path)
+    if kb is None:
+        return 1
+    data = export_jsonld(kb) if args.format == "jsonld" else export_json(kb)
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_nlu(args: argparse.Namespace) -> int:
+    from assistant.kb.nlu import write_nlu_files
+
+    kb = _load(args.path)
+    if kb is None:
+        return 1
+    out = Path(args.out) if args.out else Path("data/nlu/generated")
+    written = write_nlu_files(kb, out)
+    for path in written:
+        print(f"geschrieben: {path}")
+    return 0

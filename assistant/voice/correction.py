@@ -1,0 +1,241 @@
+"""Snap near-misses of known terms in a transcript to their correct spelling.
+
+Whisper splits or mishears rare compounds and place names ("Klein Walde", "Kassonal aus weiß").
+:func:`correct_terms` looks at windows of one to four consecutive words and replaces a window by
+a known term when
+
+* the window, joined without spaces and hyphens, equals the term (case, umlaut spelling and
+  doubled letters ignored): "Klein Walde" → "Kleinwalde", "kfz zulassung" → "Kfz-Zulassung"; or
+* the window is a close miss: at most one edit per five letters, the start or the end of the
+  term intact for at least half its length, similar spelling and sound (Kölner Phonetik) and
+  comparable length.
+
+The fuzzy rule is deliberately conservative: short terms (< 6 letters) are only matched exactly;
+an inflected word ("ummelden" vs. "Ummeldung", "Reisepässe" vs. "Reisepass") or a word contained
+in the term ("Meldung" in "Ummeldung") is left alone; a multi-word window never starts or ends
+with a function word ("in Klein Walde" keeps its "in").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import Iterable, Optional, Sequence
+
+MAX_WINDOW = 4
+MIN_FUZZY_LENGTH = 6
+ANCHOR_SHARE = 0.5
+MIN_ANCHOR = 4
+MIN_SPELLING = 0.7
+MIN_SCORE = 0.78
+LENGTH_RATIO = (0.8, 1.25)
+INFLECTION_ENDINGS = frozenset({"e", "en", "n", "s", "es", "er", "ern", "em", "ens", "nen"})
+# A fuzzy window never starts or ends with one of these ("in Klein Walde" must not become "Kleinwalde").
+EDGE_STOPWORDS = frozenset(
+    """in im am an auf aus bei beim zum zur der die das den dem des ein eine einen einem einer und oder
+    nach von vom mit für zu ich du er sie es wir ihr mein meine meinen meinem mich mir sich ist bin sind
+    war hat habe haben wird werden nicht kein keine wo wie was wann wer ob dass so auch noch schon nur
+    bitte da dort hier neue neuen neuer""".split()
+)
+
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+# A window may only span whitespace or hyphens between its words (never sentence punctuation).
+_JOINABLE_GAP = re.compile(r"^[\s\-‐–]*$")
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "á": "a", "à": "a"})
+
+
+def fold(text: str) -> str:
+    """Comparison form: lower case, umlauts spelled out, no spaces/hyphens, doubled letters single."""
+    text = re.sub(r"[^a-z0-9]", "", text.lower().translate(_FOLD))
+    return re.sub(r"(.)\1+", r"\1", text)
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def cologne_phonetics(text: str) -> str:
+    """Kölner Phonetik code of ``text`` (a German sound-alike key, e.g. "Meier" → "67")."""
+    word = re.sub(r"[^a-z]", "", text.lower().replace("ä", "a").replace("ö", "o").replace("ü", "u").replace("ß", "s"))
+    codes: list[str] = []
+    for i, ch in enumerate(word):
+        prev = word[i - 1] if i > 0 else ""
+        nxt = word[i + 1] if i + 1 < len(word) else ""
+        if ch in "aeijouy":
+            code = "0"
+        elif ch == "h":
+            code = ""
+        elif ch == "b":
+            code = "1"
+        elif ch == "p":
+            code = "3" if nxt == "h" else "1"
+        elif ch in "dt":
+            code = "8" if nxt in ("c", "s", "z") else "2"
+        elif ch in "fvw":
+            code = "3"
+        elif ch in "gkq":
+            code = "4"
+        elif ch == "c":
+            if i == 0:
+                code = "4" if nxt in tuple("ahkloqrux") else "8"
+            else:
+                code = "8" if prev in ("s", "z") or nxt not in tuple("ahkoqux") else "4"
+        elif ch == "x":
+            code = "8" if prev in ("c", "k", "q") else "48"
+        elif ch == "l":
+            code = "5"
+        elif ch in "mn":
+            code = "6"
+        elif ch == "r":
+            code = "7"
+        else:  # s, z
+            code = "8"
+        codes.append(code)
+    collapsed: list[str] = []
+    for code in "".join(codes):
+        if not collapsed or collapsed[-1] != code:
+            collapsed.append(code)
+    if not collapsed:
+        return ""
+    return collapsed[0] + "".join(c for c in collapsed[1:] if c != "0")
+
+
+def _ratio(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() if a and b else 0.0
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    folded: str
+    phonetic: str
+
+
+@lru_cache(maxsize=64)
+def _prepare(terms: tuple[str, ...]) -> tuple[_Term, ...]:
+    seen: set[str] = set()
+    prepared: list[_Term] = []
+    for term in terms:
+        term = term.strip()
+        key = fold(term)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        prepared.append(_Term(text=term, folded=key, phonetic=cologne_phonetics(term)))
+    return tuple(prepared)
+
+
+def _is_inflection(window: str, term: str) -> bool:
+    """True if ``window`` looks like the same stem as ``term`` with another German ending."""
+    prefix = _common_prefix(window, term)
+    rest = window[prefix:]
+    return bool(rest) and rest in INFLECTION_ENDINGS and prefix >= len(term) - 3
+
+
+def _fuzzy_score(w: str, term: _Term, window: str) -> Optional[float]:
+    """Score of a folded window ``w`` against ``term`` if it passes every conservative check."""
+    t = term.folded
+    if len(t) < MIN_FUZZY_LENGTH or len(w) < MIN_FUZZY_LENGTH:
+        return None
+    if not LENGTH_RATIO[0] <= len(w) / len(t) <= LENGTH_RATIO[1]:
+        return None
+    anchor = max(_common_prefix(w, t), _common_prefix(w[::-1], t[::-1]))
+    if anchor < MIN_ANCHOR or anchor < ANCHOR_SHARE * len(t):
+        return None
+    if _is_inflection(w, t):
+        return None
+    if (w in t or t in w) and w != t[:-1]:  # "Meldung" inside "Ummeldung" is another word
+        return None
+    if levenshtein(w, t) > max(1, len(t) // 5):
+        return None
+    spelling = _ratio(w, t)
+    if spelling < MIN_SPELLING:
+        return None
+    score = (spelling + _ratio(cologne_phonetics(window), term.phonetic)) / 2
+    return score if score >= MIN_SCORE else None
+
+
+def _window_score(window: str, words: Sequence[str], term: _Term) -> Optional[float]:
+    w = fold(window)
+    if not w:
+        return None
+    if w == term.folded:
+        return 1.0
+    if len(words) > 1 and (words[0].lower() in EDGE_STOPWORDS or words[-1].lower() in EDGE_STOPWORDS):
+        return None
+    return _fuzzy_score(w, term, window)
+
+
+def match_score(window: str, term: str) -> Optional[float]:
+    """Similarity of a window (raw words) to a term, or ``None`` if it must not be replaced.
+
+    1.0 means equal after :func:`fold`; fuzzy scores lie in [MIN_SCORE, 1).
+    """
+    prepared = _prepare((term,))
+    if not prepared:
+        return None
+    return _window_score(window, _WORD_RE.findall(window), prepared[0])
+
+
+def correct_terms(text: str, terms: Iterable[str]) -> str:
+    """Return ``text`` with near-misses of ``terms`` replaced by the terms' own spelling.
+
+    All candidate windows are scored first; the best ones win (exact before fuzzy, then
+    fewer words), so "in Klein Walde" keeps its "in". Text that is already right is unchanged.
+    """
+    prepared = _prepare(tuple(terms))
+    if not text or not prepared:
+        return text
+    words = list(_WORD_RE.finditer(text))
+    candidates: list[tuple[float, int, int, _Term]] = []  # (score, start word, size, term)
+    for i in range(len(words)):
+        for size in range(1, min(MAX_WINDOW, len(words) - i) + 1):
+            span = words[i : i + size]
+            if size > 1 and not _JOINABLE_GAP.match(text[span[-2].end() : span[-1].start()]):
+                break
+            window = text[span[0].start() : span[-1].end()]
+            tokens = [m.group(0) for m in span]
+            for term in prepared:
+                score = _window_score(window, tokens, term)
+                if score is not None and window != term.text:
+                    candidates.append((score, i, size, term))
+    candidates.sort(key=lambda c: (-c[0], c[2], c[1]))
+    taken = [False] * len(words)
+    chosen: list[tuple[int, int, _Term]] = []
+    for score, i, size, term in candidates:
+        if any(taken[i : i + size]):
+            continue
+        taken[i : i + size] = [True] * size
+        chosen.append((i, size, term))
+    out: list[str] = []
+    cursor = 0
+    for i, size, term in sorted(chosen, key=lambda c: c[0]):
+        out.append(text[cursor : words[i].start()])
+        out.append(term.text)
+        cursor = words[i + size - 1].end()
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def dedupe_terms(terms: Sequence[str]) -> list[str]:
+    """Terms without duplicates (compared folded), first spelling and order kept."""
+    return [t.text for t in _prepare(tuple(terms))]

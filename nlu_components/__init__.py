@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (run inside the Rasa environment; no imports from ``assistant``)."""

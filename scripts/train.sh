@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Train a Rasa model if none matches the current data, config, domain, KB and NLU components.
+# The model is named after a fingerprint of its inputs; an existing one is reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}"
+.venv/app/bin/assistant kb check >/dev/null || { .venv/app/bin/assistant kb check; exit 1; }
+.venv/app/bin/assistant kb nlu --out data/nlu/generated >/dev/null
+FP=$( (cat config.yml domain.yml; find data domain -type f -name '*.yml' 2>/dev/null | sort | xargs cat; cat data/nlu/generated/gazetteer.json nlu_components/*.py) | sha256sum | cut -c1-16)
+MODEL="models/model-$FP.tar.gz"
+if [ -f "$MODEL" ] && [ "${FORCE_TRAIN:-0}" != 1 ]; then
+  echo "Model is current: $MODEL (training skipped)"
+else
+  echo "==> Training Rasa model $MODEL (a few minutes on 2 cores)…"
+  start=$(date +%s)
+  .venv/rasa/bin/rasa train --fixed-model-name "model-$FP" --out models --quiet 2>&1 \
+    | grep -vE "tensorflow|oneDNN|cuda|TensorRT|rebuild TensorFlow|AVX" || true
+  [ -f "$MODEL" ] || { echo "Training failed: no model at $MODEL" >&2; exit 1; }
+  echo "Trained in $(( $(date +%s) - start )) s"
+fi
+ln -sf "$(basename "$MODEL")" models/current.tar.gz

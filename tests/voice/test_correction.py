@@ -1,0 +1,111 @@
+"""Post-correction of known terms in transcripts, and the Whisper prompt builder."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.voice.correction import cologne_phonetics, correct_terms, fold, levenshtein, match_score
+from assistant.voice.stt import build_initial_prompt
+from assistant.voice.vocabulary import default_terms
+
+TERMS = default_terms()
+
+
+@pytest.mark.parametrize(
+    ("heard", "fixed"),
+    [
+        ("Kassonal aus weiß", "Personalausweis"),
+        ("Klein Walde", "Kleinwalde"),
+        ("klein walde", "Kleinwalde"),
+        ("Klein-Walde", "Kleinwalde"),
+        ("Eichen Brück", "Eichenbrück"),
+        ("Eichenbrügg", "Eichenbrück"),
+        ("Auenthal", "Auental"),
+        ("Auntal", "Auental"),
+        ("Musterstatt", "Musterstadt"),
+        ("Bürger Mobil", "Bürgermobil"),
+        ("Buergermobil", "Bürgermobil"),
+        ("Führungs Zeugnis", "Führungszeugnis"),
+        ("Hunde Steuer", "Hundesteuer"),
+        ("kfz zulassung", "Kfz-Zulassung"),
+        ("KFZ-Zulassung", "Kfz-Zulassung"),
+        ("personalausweis", "Personalausweis"),
+        ("Umeldung", "Ummeldung"),
+        ("Sperr Müll", "Sperrmüll"),
+        ("Zulassungstelle", "Zulassungsstelle"),
+    ],
+)
+def test_near_misses_are_snapped(heard: str, fixed: str) -> None:
+    assert correct_terms(heard, TERMS) == fixed
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        "Ich will mich ummelden.",
+        "Ich brauche einen neuen Ausweis.",
+        "Das Personal ist sehr freundlich.",
+        "Wir haben zwei Reisepässe verloren.",
+        "Darf ich in kleinen Wäldern Bäume fällen?",
+        "Die kleine Wälder sind schön.",
+        "Wie hoch sind die Hundesteuern?",
+        "Meine Hunde bellen.",
+        "Die Meldung kam gestern.",
+        "Die Stadt ist groß.",
+        "Der Lindenbaum blüht.",
+        "Die Heide blüht, überall Heidekraut.",
+        "Ich habe einen Fahrschein gekauft.",
+        "Meine Kinder gehen zur Schule.",
+        "Der Aufenthalt war kurz.",
+        "Wann öffnen die Bürgerbüros?",
+        "Ein neuer Dorfladen hat eröffnet.",
+        "Wie lange dauert es?",
+        "Ich wohne im Wald.",
+        "Muster für den Antrag",
+    ],
+)
+def test_ordinary_words_are_kept(ordinary: str) -> None:
+    assert correct_terms(ordinary, TERMS) == ordinary
+
+
+def test_sentence_context_and_punctuation_are_kept() -> None:
+    heard = "Ich brauche einen neuen Kassonal aus weiß. Wann hat das Bürger Büro in Klein Walde auf?"
+    assert correct_terms(heard, TERMS) == (
+        "Ich brauche einen neuen Personalausweis. Wann hat das Bürgerbüro in Kleinwalde auf?"
+    )
+    # A window never spans sentence punctuation.
+    assert correct_terms("Er ist klein. Walde heißt er.", TERMS) == "Er ist klein. Walde heißt er."
+
+
+def test_no_terms_or_text() -> None:
+    assert correct_terms("Klein Walde", []) == "Klein Walde"
+    assert correct_terms("", TERMS) == ""
+
+
+def test_scores() -> None:
+    assert match_score("Klein Walde", "Kleinwalde") == 1.0
+    assert match_score("ummelden", "Ummeldung") is None
+    assert match_score("in Klein Walde", "Kleinwalde") is None  # function word at the edge
+    assert match_score("Perso", "Perso") == 1.0
+    assert match_score("Pers", "Perso") is None  # short terms: exact only
+    score = match_score("Kassonal aus weiß", "Personalausweis")
+    assert score is not None and 0.78 <= score < 1.0
+
+
+def test_helpers() -> None:
+    assert fold("Bürger-Mobil") == fold("buerger mobil") == "buergermobil"
+    assert fold("Musterstatt") == "musterstat"
+    assert cologne_phonetics("Müller-Lüdenscheidt") == "65752682"
+    assert cologne_phonetics("Meier") == cologne_phonetics("Mayr") == "67"
+    assert levenshtein("kitten", "sitting") == 3
+
+
+def test_initial_prompt_is_deduplicated_and_capped() -> None:
+    assert build_initial_prompt([]) == ""
+    assert build_initial_prompt(["Personalausweis", "personalausweis", " ", "Klein  walde"]) == (
+        "Personalausweis, Klein walde."
+    )
+    prompt = build_initial_prompt(TERMS, max_chars=80)
+    assert len(prompt) <= 80
+    assert prompt.endswith(".")
+    assert prompt.startswith(TERMS[0])
+    assert all(part.strip(".") in TERMS for part in prompt.split(", "))  # no term cut in the middle
