@@ -43,6 +43,7 @@ class Settings:
     kb_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_KB_DIR", str(ROOT / "kb"))))
     var_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_VAR_DIR", str(ROOT / "var"))))
     database_url: str = field(default_factory=lambda: _env("ASSISTANT_DATABASE_URL", ""))
+    tracker_database_url: str = field(default_factory=lambda: _env("ASSISTANT_TRACKER_DATABASE_URL", ""))
     timezone: str = field(default_factory=lambda: _env("ASSISTANT_TIMEZONE", "Europe/Berlin"))
     rasa_url: str = field(default_factory=lambda: _env("ASSISTANT_RASA_URL", "http://127.0.0.1:5005"))
     action_port: int = field(default_factory=lambda: _env_int("ASSISTANT_ACTION_PORT", 5055))
@@ -70,6 +71,11 @@ class Settings:
     telegram_base_url: str = field(default_factory=lambda: _env("TELEGRAM_BASE_URL", ""))
     telegram_webhook_secret: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_SECRET", ""))
     telegram_webhook_url: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_URL", ""))
+
+    @property
+    def effective_tracker_url(self) -> str:
+        """Rasa's SQL tracker store (endpoints.yml); the web server deletes conversations there."""
+        return self.tracker_database_url or f"sqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"
 
     @property
     def effective_database_url(self) -> str:

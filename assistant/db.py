@@ -40,7 +40,7 @@ def create_all(engine: Engine) -> None:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if not exc.name or not name.startswith(exc.name):  # an optional feature not installed
                 raise
     Base.metadata.create_all(engine)
 
@@ -49,6 +49,7 @@ MODEL_MODULES = (
     "assistant.kb.models",
     "assistant.checklist.store",
     "assistant.booking.models",
+    "assistant.feedback",
     "assistant.curation.models",
 )
 _engines: dict[str, Engine] = {}

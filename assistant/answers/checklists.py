@@ -5,7 +5,7 @@ from typing import Optional
 
 from assistant.answers.context import Context
 from assistant.answers.reply import DONT_KNOW, NO, YES, Button, LinkButton, Reply, bullets, payload
-from assistant.checklist.engine import Checklist, build, precheck, relevant_questions
+from assistant.checklist.engine import Checklist, build, precheck
 from assistant.kb.loader import normalize
 from assistant.kb.views import EffectiveService
 
@@ -19,9 +19,8 @@ def question(eff: EffectiveService, key: str, answers: dict, first: bool) -> Rep
     sit = eff.service.situations[key]
     intro = ""
     if first:
-        n = len(relevant_questions(eff, answers))
-        intro = (f"Damit die Liste für {eff.service.name} zu Ihnen passt, habe ich "
-                 f"{'eine kurze Frage' if n == 1 else f'ein paar kurze Fragen (höchstens {n})'}.\n")
+        intro = (f"Damit die Liste für {eff.service.name} zu Ihnen passt, habe ich ein paar kurze Ja/Nein-Fragen. "
+                 "Sie können jede mit „Weiß nicht“ überspringen.\n")
     buttons = [Button(YES, payload("affirm")), Button(NO, payload("deny")), Button(DONT_KNOW, payload("dont_know"))]
     if first:
         buttons.append(Button("Allgemeine Liste", payload("ask_documents", service=eff.slug, option="general")))

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from typing import Iterable, Optional, Sequence
+from typing import AbstractSet, Iterable, Optional, Sequence
 
 MAX_WINDOW = 4
 MIN_FUZZY_LENGTH = 6
@@ -31,6 +31,8 @@ MIN_SPELLING = 0.7
 MIN_SCORE = 0.78
 LENGTH_RATIO = (0.8, 1.25)
 INFLECTION_ENDINGS = frozenset({"e", "en", "n", "s", "es", "er", "ern", "em", "ens", "nen"})
+# Word parts that flip the meaning ("an-"/"abmelden"): a fuzzy match never swaps one for another.
+CONTRAST_PREFIXES: tuple[str, ...] = ("an", "ab", "um", "aus", "ein", "auf", "zu", "be", "ver", "ent", "vor", "nach")
 # A fuzzy window never starts or ends with one of these ("in Klein Walde" must not become "Kleinwalde").
 EDGE_STOPWORDS = frozenset(
     """in im am an auf aus bei beim zum zur der die das den dem des ein eine einen einem einer und oder
@@ -43,6 +45,11 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 # A window may only span whitespace or hyphens between its words (never sentence punctuation).
 _JOINABLE_GAP = re.compile(r"^[\s\-‐–]*$")
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e", "è": "e", "á": "a", "à": "a"})
+
+
+def fold_plain(text: str) -> str:
+    """Like :func:`fold` but umlauts lose their dots ("Pässe" → "pase"), for inflection checks."""
+    return fold(text.lower().replace("ä", "a").replace("ö", "o").replace("ü", "u"))
 
 
 def fold(text: str) -> str:
@@ -145,10 +152,27 @@ def _prepare(terms: tuple[str, ...]) -> tuple[_Term, ...]:
 
 
 def _is_inflection(window: str, term: str) -> bool:
-    """True if ``window`` looks like the same stem as ``term`` with another German ending."""
-    prefix = _common_prefix(window, term)
-    rest = window[prefix:]
-    return bool(rest) and rest in INFLECTION_ENDINGS and prefix >= len(term) - 3
+    """True if ``window`` looks like ``term``'s stem with another German ending ("Pässe"/"Pass")."""
+    w, t = fold_plain(window), fold_plain(term)
+    prefix = _common_prefix(w, t)
+    rest = w[prefix:]
+    return bool(rest) and rest in INFLECTION_ENDINGS and prefix >= len(t) - 3
+
+
+def _differs_in_meaning(w: str, t: str, distance: int) -> bool:
+    """True if swapping one contrasting prefix in ``w`` brings it closer to ``t``.
+
+    "Gewerbeabmeldung" is one letter from "Gewerbeanmeldung" but means the opposite; the same
+    holds for "Bewohner-"/"Anwohnerparkausweis". Such windows are never "corrected".
+    """
+    for a in CONTRAST_PREFIXES:
+        start = w.find(a)
+        while start != -1:
+            for b in CONTRAST_PREFIXES:
+                if b != a and levenshtein(fold(w[:start] + b + w[start + len(a) :]), t) < distance:
+                    return True
+            start = w.find(a, start + 1)
+    return False
 
 
 def _fuzzy_score(w: str, term: _Term, window: str) -> Optional[float]:
@@ -161,11 +185,14 @@ def _fuzzy_score(w: str, term: _Term, window: str) -> Optional[float]:
     anchor = max(_common_prefix(w, t), _common_prefix(w[::-1], t[::-1]))
     if anchor < MIN_ANCHOR or anchor < ANCHOR_SHARE * len(t):
         return None
-    if _is_inflection(w, t):
+    if _is_inflection(window, term.text):
         return None
     if (w in t or t in w) and w != t[:-1]:  # "Meldung" inside "Ummeldung" is another word
         return None
-    if levenshtein(w, t) > max(1, len(t) // 5):
+    distance = levenshtein(w, t)
+    if distance > max(1, len(t) // 5):
+        return None
+    if _differs_in_meaning(w, t, distance):
         return None
     spelling = _ratio(w, t)
     if spelling < MIN_SPELLING:
@@ -174,7 +201,9 @@ def _fuzzy_score(w: str, term: _Term, window: str) -> Optional[float]:
     return score if score >= MIN_SCORE else None
 
 
-def _window_score(window: str, words: Sequence[str], term: _Term) -> Optional[float]:
+def _window_score(
+    window: str, words: Sequence[str], term: _Term, common_words: AbstractSet[str] = frozenset()
+) -> Optional[float]:
     w = fold(window)
     if not w:
         return None
@@ -182,10 +211,13 @@ def _window_score(window: str, words: Sequence[str], term: _Term) -> Optional[fl
         return 1.0
     if len(words) > 1 and (words[0].lower() in EDGE_STOPWORDS or words[-1].lower() in EDGE_STOPWORDS):
         return None
+    for word in words:  # a real word that is not part of the term stays ("Hilfe" ≠ "Melde-")
+        if len(word) >= 4 and word.lower() in common_words and fold(word) not in term.folded:
+            return None
     return _fuzzy_score(w, term, window)
 
 
-def match_score(window: str, term: str) -> Optional[float]:
+def match_score(window: str, term: str, common_words: AbstractSet[str] = frozenset()) -> Optional[float]:
     """Similarity of a window (raw words) to a term, or ``None`` if it must not be replaced.
 
     1.0 means equal after :func:`fold`; fuzzy scores lie in [MIN_SCORE, 1).
@@ -193,14 +225,15 @@ def match_score(window: str, term: str) -> Optional[float]:
     prepared = _prepare((term,))
     if not prepared:
         return None
-    return _window_score(window, _WORD_RE.findall(window), prepared[0])
+    return _window_score(window, _WORD_RE.findall(window), prepared[0], common_words)
 
 
-def correct_terms(text: str, terms: Iterable[str]) -> str:
+def correct_terms(text: str, terms: Iterable[str], common_words: AbstractSet[str] = frozenset()) -> str:
     """Return ``text`` with near-misses of ``terms`` replaced by the terms' own spelling.
 
-    All candidate windows are scored first; the best ones win (exact before fuzzy, then
-    fewer words), so "in Klein Walde" keeps its "in". Text that is already right is unchanged.
+    ``common_words`` (lower case, e.g. :func:`assistant.voice.lexicon.load_common_words`) are
+    real words that a fuzzy match must not swallow. All candidate windows are scored first; the
+    best ones win (exact before fuzzy, then fewer words), so "in Klein Walde" keeps its "in".
     """
     prepared = _prepare(tuple(terms))
     if not text or not prepared:
@@ -215,8 +248,8 @@ def correct_terms(text: str, terms: Iterable[str]) -> str:
             window = text[span[0].start() : span[-1].end()]
             tokens = [m.group(0) for m in span]
             for term in prepared:
-                score = _window_score(window, tokens, term)
-                if score is not None and window != term.text:
+                score = _window_score(window, tokens, term, common_words)
+                if score is not None:  # exact self-matches stay in: they block fuzzy rivals
                     candidates.append((score, i, size, term))
     candidates.sort(key=lambda c: (-c[0], c[2], c[1]))
     taken = [False] * len(words)
@@ -229,9 +262,10 @@ def correct_terms(text: str, terms: Iterable[str]) -> str:
     out: list[str] = []
     cursor = 0
     for i, size, term in sorted(chosen, key=lambda c: c[0]):
-        out.append(text[cursor : words[i].start()])
+        start, end = words[i].start(), words[i + size - 1].end()
+        out.append(text[cursor:start])
         out.append(term.text)
-        cursor = words[i + size - 1].end()
+        cursor = end
     out.append(text[cursor:])
     return "".join(out)
 

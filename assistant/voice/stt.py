@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 import numpy as np
@@ -19,6 +20,7 @@ from assistant.config import Settings, get_settings
 from assistant.voice.audio import WHISPER_RATE, decode_voice
 from assistant.voice.correction import correct_terms
 from assistant.voice.errors import VoiceInputError, VoiceUnavailableError
+from assistant.voice.lexicon import load_common_words
 from assistant.voice.model_files import ensure_model
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,6 +75,11 @@ def build_initial_prompt(terms: Iterable[str], max_chars: int = PROMPT_MAX_CHARS
         picked.append(term)
         length += extra
     return ", ".join(picked) + "." if picked else ""
+
+
+def _common_words(settings: Optional[Settings]) -> frozenset[str]:
+    settings = settings or get_settings()
+    return load_common_words(Path(settings.whisper_model_dir) / "vocabulary.txt")
 
 
 def get_model(settings: Optional[Settings] = None) -> "WhisperModel":
@@ -137,7 +144,7 @@ def transcribe_samples(
     if not raw_text:
         raise VoiceInputError("no speech detected", user_message=NO_SPEECH_MESSAGE, reason="no_speech")
     return Transcript(
-        text=correct_terms(raw_text, terms),
+        text=correct_terms(raw_text, terms, _common_words(settings)),
         raw_text=raw_text,
         duration=len(samples) / float(WHISPER_RATE),
         language=info.language,

@@ -1,0 +1,27 @@
+# Bürgerassistent – the two commands are `make run` and `make test`.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+install: ## Install everything that is missing (idempotent, seconds when nothing changed)
+	@bash scripts/setup.sh
+
+kb: install ## Check the knowledge base and load it into the database
+	@.venv/app/bin/assistant kb check && .venv/app/bin/assistant kb load
+
+train: install ## Train a Rasa model if none matches the current data (skips otherwise)
+	@bash scripts/train.sh
+
+run: install kb train ## Install, train if needed, start all servers, print the demo URL
+	@.venv/app/bin/python scripts/run.py
+
+test: install ## Run the whole test suite (unit, data validation, training, conversation, browser)
+	@bash scripts/test.sh
+
+bench: install train ## Print NLU and speed figures (cross-validation, latency)
+	@bash scripts/bench.sh
+
+.PHONY: help install kb train run test bench

@@ -1,0 +1,1 @@
+"""The web server: demo page, widget assets, Rasa proxy, voice endpoints, checklists, calendar files."""

@@ -1,0 +1,3 @@
+from assistant.web.app import main
+
+main()

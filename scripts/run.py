@@ -1,0 +1,134 @@
+"""Start the action server, the Rasa server and the web server on 127.0.0.1, wait until all
+three answer, print the demo URL, and stop everything cleanly on Ctrl-C (or SIGTERM).
+
+Usage: .venv/app/bin/python scripts/run.py [--model models/current.tar.gz] [--no-wait]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e.update({
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SANIC_HOST": e.get("SANIC_HOST", "127.0.0.1"),
+        "PYTHONPATH": str(ROOT) + (os.pathsep + e["PYTHONPATH"] if e.get("PYTHONPATH") else ""),
+        "PYTHONUNBUFFERED": "1",
+    })
+    return e
+
+
+def wait_http(url: str, timeout: float, name: str, procs: list[subprocess.Popen]) -> None:
+    start = time.monotonic()
+    last = 0.0
+    while time.monotonic() - start < timeout:
+        for p in procs:
+            if p.poll() is not None:
+                raise SystemExit(f"{name}: a process exited early (code {p.returncode}); see var/log/*.log")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status < 500:
+                    print(f"   {name} bereit / ready ({time.monotonic() - start:.0f} s)", flush=True)
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        if time.monotonic() - last > 15:
+            print(f"   warte auf {name} … ({time.monotonic() - start:.0f} s)", flush=True)
+            last = time.monotonic()
+        time.sleep(1)
+    raise SystemExit(f"{name} did not answer at {url} within {timeout:.0f} s; see var/log/*.log")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=str(ROOT / "models" / "current.tar.gz"))
+    parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("ASSISTANT_RASA_PORT", "5005")))
+    parser.add_argument("--action-port", type=int, default=int(os.environ.get("ASSISTANT_ACTION_PORT", "5055")))
+    parser.add_argument("--web-port", type=int, default=int(os.environ.get("ASSISTANT_WEB_PORT", "8080")))
+    parser.add_argument("--exit-when-ready", action="store_true", help="start, check, stop (for tests)")
+    args = parser.parse_args()
+
+    model = Path(args.model)
+    if not model.exists():
+        print(f"Kein Modell unter {model}. Bitte zuerst 'make train' ausführen.", file=sys.stderr)
+        return 1
+    logs = Path(os.environ.get("ASSISTANT_VAR_DIR", ROOT / "var")) / "log"
+    logs.mkdir(parents=True, exist_ok=True)
+    e = env()
+    e["ASSISTANT_RASA_URL"] = f"http://127.0.0.1:{args.rasa_port}"
+    e["ASSISTANT_WEB_PORT"] = str(args.web_port)
+    e["ASSISTANT_ACTION_PORT"] = str(args.action_port)
+    var = Path(e.get("ASSISTANT_VAR_DIR", ROOT / "var"))
+    var.mkdir(parents=True, exist_ok=True)
+    tracker_db = Path(e.get("ASSISTANT_TRACKER_DB", var / "rasa_tracker.db")).resolve()
+    e["ASSISTANT_TRACKER_DATABASE_URL"] = f"sqlite:///{tracker_db}"
+    endpoints = var / f"endpoints-{args.rasa_port}.yml"
+    endpoints.write_text((ROOT / "endpoints.yml").read_text()
+                         .replace("127.0.0.1:5055", f"127.0.0.1:{args.action_port}")
+                         .replace('db: "var/rasa_tracker.db"', f'db: "{tracker_db}"'))
+
+    started = time.monotonic()
+    procs: list[subprocess.Popen] = []
+
+    def spawn(name: str, cmd: list[str]) -> subprocess.Popen:
+        log = open(logs / f"{name}.log", "ab")
+        p = subprocess.Popen(cmd, cwd=ROOT, env=e, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        procs.append(p)
+        return p
+
+    def stop(*_: object) -> None:
+        for p in procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 10
+        for p in procs:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    try:
+        print("==> Starte Action-Server, Rasa und Webserver (Rasa braucht 1-2 Minuten zum Laden) …", flush=True)
+        spawn("actions", [str(VENV / "app/bin/python"), "-m", "rasa_sdk", "--actions", "assistant.actions",
+                          "--port", str(args.action_port)])
+        spawn("rasa", [str(VENV / "rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(args.rasa_port),
+                       "--model", str(model), "--endpoints", str(endpoints), "--credentials",
+                       str(ROOT / "credentials.yml")])
+        spawn("web", [str(VENV / "app/bin/python"), "-m", "assistant.web"])
+        wait_http(f"http://127.0.0.1:{args.action_port}/health", 60, "Action-Server", procs)
+        wait_http(f"http://127.0.0.1:{args.web_port}/healthz", 60, "Webserver", procs)
+        wait_http(f"http://127.0.0.1:{args.rasa_port}/status", 400, "Rasa", procs)
+        print(f"\nBereit nach {time.monotonic() - started:.0f} s. Demo-Seite: http://127.0.0.1:{args.web_port}/\n"
+              "Beenden mit Strg+C.", flush=True)
+        if args.exit_when_ready:
+            return 0
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+        print("Ein Prozess wurde beendet; siehe var/log/. Stoppe alle.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStoppe …", flush=True)
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

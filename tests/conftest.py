@@ -1,0 +1,107 @@
+"""Shared fixtures. The ``stack`` fixture starts the real trained Rasa model, the action server
+and the web server once per test session (Rasa needs 1-2 minutes to load), on test ports and
+with databases in a temporary folder."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    web_url: str
+    action_url: str
+    var_dir: Path
+    database_url: str
+    tracker_db: Path
+
+    def chat(self, message: str, sender: str | None = None, via_web: bool = True,
+             input_channel: str | None = None) -> list[dict[str, Any]]:
+        """Send one message (through the web proxy by default) and return Rasa's replies."""
+        sender = sender or f"test-{uuid.uuid4().hex[:12]}"
+        if via_web and input_channel is None:
+            url, body = f"{self.web_url}/api/chat", {"sender": sender, "message": message}
+        else:
+            url = f"{self.rasa_url}/webhooks/rest/webhook"
+            body = {"sender": sender, "message": message}
+            if input_channel:
+                body["input_channel"] = input_channel
+        req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.loads(resp.read())
+
+    def parse(self, text: str) -> dict[str, Any]:
+        req = urllib.request.Request(f"{self.rasa_url}/model/parse", data=json.dumps({"text": text}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+
+def _wait(url: str, timeout: float, proc: subprocess.Popen) -> None:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"stack exited early with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(1)
+    raise RuntimeError(f"{url} not ready after {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    model = ROOT / "models" / "current.tar.gz"
+    if not model.exists():
+        pytest.fail("No trained model: run 'make train' (make test trains before running tests)")
+    var = tmp_path_factory.mktemp("stack-var")
+    ports = {"rasa": 15005, "action": 15055, "web": 18080}
+    db_url = f"sqlite:///{var / 'assistant.db'}"
+    env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), ASSISTANT_DATABASE_URL=db_url,
+               ASSISTANT_TRACKER_DB=str(var / "tracker.db"), ASSISTANT_WEB_PORT=str(ports["web"]),
+               ASSISTANT_PUBLIC_URL=f"http://127.0.0.1:{ports['web']}")
+    proc = subprocess.Popen([str(ROOT / ".venv/app/bin/python"), str(ROOT / "scripts/run.py"),
+                             "--rasa-port", str(ports["rasa"]), "--action-port", str(ports["action"]),
+                             "--web-port", str(ports["web"])], cwd=ROOT, env=env,
+                            stdout=open(var / "run.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait(f"http://127.0.0.1:{ports['rasa']}/status", 400, proc)
+        _wait(f"http://127.0.0.1:{ports['web']}/healthz", 60, proc)
+        yield Stack(rasa_url=f"http://127.0.0.1:{ports['rasa']}", web_url=f"http://127.0.0.1:{ports['web']}",
+                    action_url=f"http://127.0.0.1:{ports['action']}", var_dir=var, database_url=db_url,
+                    tracker_db=var / "tracker.db")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture()
+def kb():
+    """The real knowledge base from kb/ (validated)."""
+    from assistant.kb.loader import load_kb
+
+    return load_kb(ROOT / "kb")
+
+
+@pytest.fixture()
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
