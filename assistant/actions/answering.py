@@ -63,6 +63,9 @@ def missing_context(topic: str, ctx: Context) -> Optional[Reply]:
     if spec.needs_service and not ctx.service:
         return ask_service(ctx.kb, topic)
     if not ctx.municipality and spec.needs_municipality(ctx):
+        if topic == "directions" and ctx.destination:
+            reply = ask_municipality(ctx.kb)
+            return Reply(reply.key, "Von wo aus fahren Sie los? Dann suche ich die passende Verbindung.", reply.buttons)
         return ask_municipality(ctx.kb)
     return None
 
@@ -78,7 +81,7 @@ def answer_topic(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker,
     if missing is not None:
         send(dispatcher, missing)
         keep = flow if flow.get("type") in RESUMABLE else None
-        return events + [set_flow({"type": "pending", "topic": topic, "resume": keep})]
+        return events + [set_flow({"type": "pending", "topic": topic, "resume": keep, "destination": ctx.destination})]
     send(dispatcher, TOPICS[topic].answer(ctx))
     events += [SlotSet("last_topic", topic), SlotSet("fallback_count", 0)]
     if flow.get("type") == "pending" and flow.get("resume"):

@@ -74,10 +74,10 @@ def start_booking(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Conte
     if office.booking and not link:
         link = office.booking.link_out.get(eff.slug) or office.booking.link_out.get("default")
     if link:
-        send(dispatcher, texts.link_out(office, eff.service.name, link))
+        send(dispatcher, texts.link_out(office, eff.service.short_name, link))
         return [set_flow(None)]
     if office.booking is None or not office.booking.enabled:
-        send(dispatcher, texts.no_booking(office, eff.service.name))
+        send(dispatcher, texts.no_booking(office, eff.service.short_name))
         return [set_flow(None)]
     previous = get_flow(tracker)
     answers = previous.get("answers") if previous.get("service") == eff.slug else None
@@ -206,7 +206,7 @@ def _handle_code(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Contex
         flow = {"type": "booking", "stage": "choose", "service": slug, "office": appt.office_id,
                 "municipality": ctx.municipality, "answers": None, "reschedule": code}
         return _offer(dispatcher, ctx, flow, prefix=f"Ihr Termin ist am {texts.slot_long(start)}. Wann passt es besser?")
-    name = ctx.kb.services[slug].name if slug in ctx.kb.services else slug
+    name = ctx.kb.services[slug].short_name if slug in ctx.kb.services else slug
     where = f", {office.name}" if office else ""
     send(dispatcher, Reply("utter_booking_confirm",
                            f"Soll ich diesen Termin absagen?\n{name}, {texts.slot_long(start)}{where}",

@@ -67,11 +67,19 @@ def build_context(tracker: Tracker, kb: Optional[KnowledgeBase] = None) -> tuple
         events.append(SlotSet("service", service))
     service = service or tracker.get_slot("service")
 
-    municipality, office_id = None, None
-    for value in latest_entities(tracker, "place"):
-        municipality = municipality or resolve_municipality(kb, value)
-        office_id = office_id or (resolve_office(kb, value) if not resolve_municipality(kb, value) else None)
-    if municipality is None and text and not is_payload and len(text) < 500:
+    municipality, office_id, destination = None, None, None
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    for ent in tracker.latest_message.get("entities", []):
+        if ent.get("entity") != "place" or ent.get("value") is None:
+            continue
+        value = str(ent["value"])
+        mid = resolve_municipality(kb, value)
+        if mid and intent == "ask_directions" and _travel_target(text, ent.get("start")):
+            destination = destination or mid
+            continue
+        municipality = municipality or mid
+        office_id = office_id or (resolve_office(kb, value) if not mid else None)
+    if municipality is None and destination is None and text and not is_payload and len(text) < 500:
         municipality = resolve_municipality(kb, text)
     if municipality and municipality != tracker.get_slot("municipality"):
         events.append(SlotSet("municipality", municipality))
@@ -87,8 +95,19 @@ def build_context(tracker: Tracker, kb: Optional[KnowledgeBase] = None) -> tuple
             office_id = resp.id
     ctx = Context(kb=kb, now=now(), tz=ZoneInfo(settings.timezone), service=service,
                   municipality=municipality if municipality in kb.municipalities else None,
-                  office_id=office_id, public_url=public_url())
+                  office_id=office_id, destination=destination, public_url=public_url())
     return ctx, events
+
+
+TRAVEL_WORDS = {"nach", "zum", "zur", "bis", "richtung", "ins"}
+
+
+def _travel_target(text: str, start: Optional[int]) -> bool:
+    """True if the place at ``start`` follows 'nach'/'zum'/... (where the resident travels to)."""
+    if start is None:
+        return False
+    before = text[:start].lower().split()
+    return bool(before) and before[-1] in TRAVEL_WORDS
 
 
 def public_url() -> str:
@@ -116,7 +135,7 @@ def set_flow(flow: Optional[dict[str, Any]]) -> SlotSet:
 
 
 def ask_service(kb: KnowledgeBase, topic: str) -> Reply:
-    buttons = [Button(kb.services[s].name, payload("inform", service=s)) for s in POPULAR_SERVICES if s in kb.services]
+    buttons = [Button(kb.services[s].short_name, payload("inform", service=s)) for s in POPULAR_SERVICES if s in kb.services]
     return Reply("utter_ask_service",
                  "Um welche Leistung geht es? Schreiben Sie es einfach, zum Beispiel „Ausweis“, „Ummeldung“ oder "
                  "„Hund anmelden“.", buttons[:5])

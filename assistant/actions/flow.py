@@ -138,6 +138,8 @@ def _resume_pending(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Con
     from assistant.actions.answering import TOPICS, answer_topic
 
     topic = flow.get("topic")
+    if flow.get("destination") and not ctx.destination:
+        ctx.destination = flow["destination"]
     if topic == "check_documents" and ctx.service:
         from assistant.actions.documents import run_precheck
 
@@ -166,7 +168,7 @@ def _follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Context,
         svc = ctx.kb.services[ctx.service]
         from assistant.answers.services import next_step_buttons
 
-        send(dispatcher, Reply("utter_what_else", f"{svc.name}: {svc.summary}\nWas möchten Sie dazu wissen?",
+        send(dispatcher, Reply("utter_what_else", f"{svc.short_name}: {svc.summary}\nWas möchten Sie dazu wissen?",
                                next_step_buttons(ctx, "")))
         return []
     if intent == "inform" and "municipality" in changed:
@@ -238,7 +240,7 @@ class ActionOutOfScope(Action):
         office = ctx.office() if ctx.municipality else None
         text = "Dazu habe ich keine verlässliche Information. "
         if office:
-            text += f"Fragen Sie gern beim {office.name} nach: Telefon {office.phone}. "
+            text += f"Fragen Sie gern dort nach: {office.name}, Telefon {office.phone}. "
         text += f"Oder rufen Sie die Behördennummer 115 an. {ctx.kb.county.hotline_115}"
         buttons = [Button("Was kann ich hier fragen?", payload("help"))]
         if count >= 2:

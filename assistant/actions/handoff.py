@@ -27,7 +27,7 @@ def extract_phone(text: str) -> Optional[str]:
 
 def _topic(ctx: Context, tracker: Tracker) -> str:
     if ctx.service:
-        return ctx.kb.services[ctx.service].name
+        return ctx.kb.services[ctx.service].short_name
     return "allgemeine Frage"
 
 
@@ -49,10 +49,10 @@ class ActionRequestHuman(Action):
         if office is not None and hours_mod.current_interval(office.hours, ctx.now, ctx.tz, ctx.state):
             status = hours_mod.describe_status(office.hours, ctx.now, ctx.tz, ctx.state)
             send(dispatcher, Reply("utter_human_phone",
-                                   f"Rufen Sie direkt beim {office.name} an: {office.phone}. {status}",
+                                   f"Rufen Sie direkt an: {office.name}, Telefon {office.phone}. {status}",
                                    [Button("Lieber Rückruf", payload("request_human", option="callback"))]))
             return events + [set_flow(None)]
-        closed = f"Das {office.name} ist gerade geschlossen. " if office else ""
+        closed = f"{office.name}: gerade geschlossen. " if office else ""
         send(dispatcher, Reply("utter_callback_ask",
                                f"{closed}Ich kann eine Bitte um Rückruf an die Mitarbeiterinnen und Mitarbeiter "
                                f"weitergeben. Möchten Sie das? {ctx.kb.county.hotline_115}",

@@ -21,10 +21,10 @@ def slot_long(slot_start: dt.datetime) -> str:
 
 def offer(office: Office, service_name: str, slots: list[Slot], with_pref: bool) -> Reply:
     if not slots:
-        text = (f"Für {service_name} im {office.name} finde ich {'zu Ihrem Wunsch ' if with_pref else ''}"
+        text = (f"{service_name} – {office.name}: Ich finde {'zu Ihrem Wunsch ' if with_pref else ''}"
                 "leider keinen freien Termin. Nennen Sie einen anderen Tag oder rufen Sie an: " + office.phone)
         return Reply("utter_booking_offer", text, [Button("So früh wie möglich", payload("inform", option="earliest"))])
-    text = (f"Freie Termine für {service_name} im {office.name}:\n"
+    text = (f"Freie Termine – {service_name}, {office.name}:\n"
             "Tippen Sie auf einen Termin. Oder schreiben Sie, wann es Ihnen passt, z. B. „lieber Donnerstag nachmittag“.")
     buttons = [Button(slot_label(s.start), payload("inform", option=f"slot:{s.key}")) for s in slots]
     return Reply("utter_booking_offer", text, buttons)
@@ -52,13 +52,13 @@ def done(code: str, office: Office, service_name: str, start: dt.datetime, ics_u
 
 def link_out(office: Office, service_name: str, url: str) -> Reply:
     return Reply("utter_booking_link_out",
-                 f"Termine für {service_name} im {office.name} vergeben Sie direkt über die Terminbuchung des Amtes.",
+                 f"{service_name} – {office.name}: Termine buchen Sie direkt über die Terminbuchung des Amtes.",
                  [LinkButton("Termin online buchen", url)])
 
 
 def no_booking(office: Office, service_name: str) -> Reply:
     return Reply("utter_booking_failed",
-                 f"Für {service_name} kann ich beim {office.name} keinen Termin buchen. "
+                 f"{service_name} – {office.name}: Hier kann ich leider keinen Termin buchen. "
                  f"Bitte rufen Sie an: {office.phone}.")
 
 

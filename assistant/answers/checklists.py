@@ -19,7 +19,7 @@ def question(eff: EffectiveService, key: str, answers: dict, first: bool) -> Rep
     sit = eff.service.situations[key]
     intro = ""
     if first:
-        intro = (f"Damit die Liste für {eff.service.name} zu Ihnen passt, habe ich ein paar kurze Ja/Nein-Fragen. "
+        intro = (f"{eff.service.short_name}: Damit die Liste zu Ihnen passt, habe ich ein paar kurze Ja/Nein-Fragen. "
                  "Sie können jede mit „Weiß nicht“ überspringen.\n")
     buttons = [Button(YES, payload("affirm")), Button(NO, payload("deny")), Button(DONT_KNOW, payload("dont_know"))]
     if first:
@@ -28,7 +28,7 @@ def question(eff: EffectiveService, key: str, answers: dict, first: bool) -> Rep
 
 
 def checklist_reply(ctx: Context, checklist: Checklist, link: Optional[str]) -> Reply:
-    lines = [f"Ihre Liste für {checklist.service_name}:"]
+    lines = [f"Ihre Liste – {checklist.service_name}:"]
     if checklist.needed:
         lines.append("Bitte mitbringen:")
         lines.append(bullets([d.name for d in checklist.needed]))
@@ -51,7 +51,7 @@ def precheck_reply(ctx: Context, answers: dict, text: str) -> Reply:
     present, missing = precheck(checklist, text)
     lines = []
     if not missing:
-        lines.append(f"Gut: Für {eff.service.name} haben Sie alles, was immer nötig ist.")
+        lines.append(f"{eff.service.short_name}: Gut, Sie haben alles, was immer nötig ist.")
     else:
         if present:
             lines.append("Das haben Sie schon: " + ", ".join(d.name for d in present) + ".")

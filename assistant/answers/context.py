@@ -19,6 +19,7 @@ class Context:
     service: Optional[str] = None
     municipality: Optional[str] = None
     office_id: Optional[str] = None  # an office named explicitly ("Landratsamt", "Bürgermobil")
+    destination: Optional[str] = None  # "Wie komme ich nach Musterstadt?": municipality id travelled to
     public_url: str = ""
 
     @property
@@ -37,10 +38,16 @@ class Context:
     def office(self) -> Optional[Office]:
         """The office the question is about: named explicitly, or responsible for the service,
         or the resident's Bürgerbüro."""
-        if self.office_id and self.office_id in self.kb.offices:
-            return self.kb.offices[self.office_id]
-        if self.service:
-            return self.eff().office
         from assistant.kb.views import responsible_office
 
-        return responsible_office(self.kb, "personalausweis", self.municipality) if "personalausweis" in self.kb.services else None
+        if self.office_id and self.office_id in self.kb.offices:
+            return self.kb.offices[self.office_id]
+        slug = self.service or ("personalausweis" if "personalausweis" in self.kb.services else None)
+        if slug is None:
+            return None
+        office = responsible_office(self.kb, slug, self.municipality)
+        if self.destination and self.destination != self.municipality:
+            dest = self.kb.municipalities[self.destination]
+            if office is None or office.address.city != dest.name:
+                office = responsible_office(self.kb, slug, self.destination) or office
+        return office

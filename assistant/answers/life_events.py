@@ -23,7 +23,7 @@ def steps_for(kb: KnowledgeBase, event: str, municipality: Optional[str]) -> lis
     out = []
     for svc in services:
         off = responsible_office(kb, svc.slug, municipality)
-        out.append(EventStep(svc.slug, svc.name, svc.deadline.text if svc.deadline else None,
+        out.append(EventStep(svc.slug, svc.short_name, svc.deadline.text if svc.deadline else None,
                              off.name if off else None))
     return out
 

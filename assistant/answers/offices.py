@@ -33,7 +33,7 @@ def office(ctx: Context) -> Reply:
     if off is None:
         return _no_office(ctx)
     status = hours_mod.describe_status(off.hours, ctx.now, ctx.tz, ctx.state)
-    what = f"Für {ctx.eff().service.name} ist zuständig: " if ctx.service else ""
+    what = f"{ctx.eff().service.short_name} – zuständig ist: " if ctx.service else ""
     lines = [f"{what}{off.name}, {_address(off)}.", f"Telefon: {off.phone}"]
     if off.email:
         lines.append(f"E-Mail: {off.email}")
@@ -124,7 +124,7 @@ def directions(ctx: Context) -> Reply:
         options = local + general if local else options
     # Rufbus and Bürgerbus matter most for people without a car: keep them in view
     options.sort(key=lambda t: {"buergerbus": 0, "bus": 1, "bahn": 1, "rufbus": 2, "fuss": 3, "taxi": 4}[t.kind])
-    lines = [f"So kommen Sie zum {off.name} ({_address(off)}):"]
+    lines = [f"Weg zu: {off.name}, {_address(off)}"]
     if options:
         lines.extend(f"• {_transport_line(t)}" for t in options[:4])
     else:

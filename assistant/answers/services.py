@@ -38,7 +38,7 @@ def documents_general(ctx: Context) -> Reply:
     situations = eff.service.situations
     always = [d for d in eff.documents if not d.when]
     conditional = [d for d in eff.documents if d.when]
-    lines = [f"Für {eff.service.name} brauchen Sie:"]
+    lines = [f"{eff.service.short_name} – das brauchen Sie:"]
     lines.append(bullets([_doc_line(d) for d in always[:MAX_LIST]]) if always else "• keine besonderen Unterlagen")
     if conditional:
         from assistant.checklist.engine import describe
@@ -84,10 +84,10 @@ def fees(ctx: Context) -> Reply:
     eff = ctx.eff()
     if not eff.fees:
         return Reply("utter_no_information",
-                     f"Zu den Kosten für {eff.service.name} habe ich keine verlässliche Information. "
+                     f"{eff.service.short_name}: Zu den Kosten habe ich keine verlässliche Information. "
                      + _ask_office_hint(ctx), next_step_buttons(ctx, "fees"))
     where = f" in {ctx.municipality_name}" if eff.local_fees and ctx.municipality_name else ""
-    lines = [f"Kosten für {eff.service.name}{where}:"]
+    lines = [f"{eff.service.short_name}{where} – Kosten:"]
     lines.append(bullets([fee_text(f) for f in eff.fees[:5]]))
     bases = sorted({f.legal_basis for f in eff.fees if f.legal_basis})
     if bases:
@@ -101,7 +101,7 @@ def fees(ctx: Context) -> Reply:
 def _ask_office_hint(ctx: Context) -> str:
     office = ctx.office()
     if office:
-        return f"Bitte fragen Sie beim {office.name} nach: Telefon {office.phone}."
+        return f"Bitte fragen Sie dort nach: {office.name}, Telefon {office.phone}."
     return "Die Behördennummer 115 hilft weiter."
 
 
@@ -111,7 +111,7 @@ def online(ctx: Context) -> Reply:
     on = eff.online
     svc = eff.service
     if not on.available:
-        text = f"{svc.name} geht leider nicht online. {on.reason_not_online}"
+        text = f"{svc.short_name}: Das geht leider nicht online. {on.reason_not_online}"
         if svc.personal_appearance:
             text += " Sie müssen persönlich ins Amt."
         text += " Soll ich Ihnen einen Termin buchen?"
@@ -119,7 +119,7 @@ def online(ctx: Context) -> Reply:
             Button("Ja, Termin buchen", payload("book_appointment", service=svc.slug)),
             Button("Welche Unterlagen?", payload("ask_documents", service=svc.slug)),
         ])
-    lines = [f"Ja, {svc.name} geht online. {on.what or ''}".strip()]
+    lines = [f"{svc.short_name}: Ja, das geht online. {on.what or ''}".strip()]
     idents = [i for i in on.identification if i != "none"]
     if idents:
         lines.append("Sie brauchen dafür " + " oder ".join(IDENT_WORDS[i] for i in idents) + ".")

@@ -98,7 +98,7 @@ def next_question(eff: EffectiveService, answers: Answers, skipped: set[str] = f
 def build(eff: EffectiveService, answers: Answers) -> Checklist:
     """The personal list for the given answers."""
     validate_answers(eff.service.situations, answers)
-    result = Checklist(service_slug=eff.slug, service_name=eff.service.name)
+    result = Checklist(service_slug=eff.slug, service_name=eff.service.short_name)
     for doc in eff.documents:
         expr = _condition(doc)
         if expr is None:

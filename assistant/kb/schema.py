@@ -158,6 +158,11 @@ class Service(Strict):
     sources: list[Source] = Field(min_length=1)
     order: int = Field(50, ge=0, le=100, description="Reihenfolge in Lebenslagen (klein = zuerst)")
 
+    @property
+    def short_name(self) -> str:
+        """Name without the explanation in brackets, for sentences and buttons."""
+        return re.sub(r"\s*\([^)]*\)", "", self.name).strip()
+
     @field_validator("summary")
     @classmethod
     def _short_summary(cls, v: str) -> str:

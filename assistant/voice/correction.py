@@ -48,8 +48,9 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e"
 
 
 def fold_plain(text: str) -> str:
-    """Like :func:`fold` but umlauts lose their dots ("Pässe" → "pase"), for inflection checks."""
-    return fold(text.lower().replace("ä", "a").replace("ö", "o").replace("ü", "u"))
+    """Like :func:`fold` but umlauts become plain vowels ("Pässe", "Paesse" → "pase"), for inflection checks."""
+    text = text.lower().replace("ä", "a").replace("ö", "o").replace("ü", "u")
+    return fold(text.replace("ae", "a").replace("oe", "o").replace("ue", "u"))
 
 
 def fold(text: str) -> str:

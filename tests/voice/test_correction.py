@@ -3,11 +3,23 @@ from __future__ import annotations
 
 import pytest
 
+from pathlib import Path
+
 from assistant.voice.correction import cologne_phonetics, correct_terms, fold, levenshtein, match_score
+from assistant.voice.lexicon import load_common_words
+from assistant.voice.model_files import ensure_model
 from assistant.voice.stt import build_initial_prompt
 from assistant.voice.vocabulary import default_terms
 
 TERMS = default_terms()
+
+
+@pytest.fixture(scope="module")
+def common_words() -> frozenset[str]:
+    """Whole words from the real Whisper vocabulary (the model is assembled if needed)."""
+    words = load_common_words(ensure_model() / "vocabulary.txt")
+    assert len(words) > 20_000
+    return words
 
 
 @pytest.mark.parametrize(
@@ -34,8 +46,9 @@ TERMS = default_terms()
         ("Zulassungstelle", "Zulassungsstelle"),
     ],
 )
-def test_near_misses_are_snapped(heard: str, fixed: str) -> None:
+def test_near_misses_are_snapped(heard: str, fixed: str, common_words: frozenset[str]) -> None:
     assert correct_terms(heard, TERMS) == fixed
+    assert correct_terms(heard, TERMS, common_words) == fixed
 
 
 @pytest.mark.parametrize(
@@ -61,10 +74,30 @@ def test_near_misses_are_snapped(heard: str, fixed: str) -> None:
         "Wie lange dauert es?",
         "Ich wohne im Wald.",
         "Muster für den Antrag",
+        "Kinderreisepässe werden nicht mehr ausgestellt.",
+        "Darf ich den Baum fällen?",
+        "Ich möchte mich einbürgern lassen.",
+        "Die Musterstädte sind erfunden.",
     ],
 )
-def test_ordinary_words_are_kept(ordinary: str) -> None:
+def test_ordinary_words_are_kept(ordinary: str, common_words: frozenset[str]) -> None:
     assert correct_terms(ordinary, TERMS) == ordinary
+    assert correct_terms(ordinary, TERMS, common_words) == ordinary
+
+
+def test_opposite_meanings_are_never_swapped() -> None:
+    terms = ["Gewerbeanmeldung", "Anwohnerparkausweis", "Ummeldung"]
+    for text in ("Gewerbeabmeldung", "Gewerbe abmelden", "Bewohnerparkausweis", "Abmeldung", "Anmeldung"):
+        assert correct_terms(text, terms) == text
+    # With both terms known, each keeps its own spelling.
+    both = ["Gewerbeanmeldung", "Gewerbeabmeldung"]
+    assert correct_terms("Gewerbeabmeldung und Gewerbe Anmeldung", both) == "Gewerbeabmeldung und Gewerbeanmeldung"
+
+
+def test_common_words_protect_real_words(common_words: frozenset[str]) -> None:
+    text = "Ich brauche eine Erste-Hilfe-Bescheinigung."
+    assert correct_terms(text, ["Meldebescheinigung"], common_words) == text
+    assert correct_terms("Kassonal aus weiß", ["Personalausweis"], common_words) == "Personalausweis"
 
 
 def test_sentence_context_and_punctuation_are_kept() -> None:
