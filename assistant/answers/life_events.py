@@ -61,7 +61,7 @@ def answer(kb: KnowledgeBase, event: Optional[str], municipality: Optional[str])
     for i, st in enumerate(steps[:6], 1):
         line = f"{i}. {st.name}"
         if st.deadline:
-            line += f" – {st.deadline}"
+            line += f" – {st.deadline.split('. ')[0].rstrip('.')}"
         if st.office:
             line += f" ({st.office})"
         lines.append(line)

@@ -114,16 +114,30 @@ def build(eff: EffectiveService, answers: Answers) -> Checklist:
     return result
 
 
-def _mentions(doc: Document, norm_text: str) -> bool:
-    padded = f" {norm_text} "
-    for word in [*doc.keywords, doc.name]:
-        key = normalize(word)
-        if key and f" {key} " in padded:
+_FILLER = {"der", "die", "das", "den", "dem", "ein", "eine", "einen", "mein", "meine", "meinen", "vom", "von",
+           "fuer", "mit", "und", "oder", "zum", "zur", "bzw", "bei", "nach", "aus", "des", "kopie", "original"}
+
+
+def _token_match(word: str, tokens: list[str]) -> bool:
+    """'alter' ~ 'altes' (inflection), 'ausweis' ~ 'personalausweis' (compound)."""
+    for tok in tokens:
+        if tok == word:
             return True
-    # significant single words of the document name ("Passfoto", "Geburtsurkunde")
-    for tok in normalize(doc.name).split():
-        if len(tok) >= 6 and tok not in {"bisheriger", "bisherige", "aktuelle", "aktueller", "gueltiger", "gueltige",
-                                         "original", "nachweis", "bescheinigung", "erklaerung"} and tok in padded:
+        if len(word) >= 5 and len(tok) >= 5 and (word in tok or tok in word):
+            return True
+        common = len(word) if word == tok[: len(word)] else next((i for i, (a, b) in enumerate(zip(word, tok)) if a != b),
+                                                                   min(len(word), len(tok)))
+        if common >= 4 and abs(len(word) - len(tok)) <= 2 and common >= min(len(word), len(tok)) - 2:
+            return True
+    return False
+
+
+def _mentions(doc: Document, norm_text: str) -> bool:
+    """Does the resident's text name this document (by keyword or by its name)?"""
+    tokens = norm_text.split()
+    for phrase in [*doc.keywords, doc.name]:
+        words = [w for w in normalize(phrase).split() if w not in _FILLER and len(w) >= 3]
+        if words and all(_token_match(w, tokens) for w in words):
             return True
     return False
 

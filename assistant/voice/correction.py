@@ -10,10 +10,15 @@ a known term when
   term intact for at least half its length, similar spelling and sound (Kölner Phonetik) and
   comparable length.
 
-The fuzzy rule is deliberately conservative: short terms (< 6 letters) are only matched exactly;
-an inflected word ("ummelden" vs. "Ummeldung", "Reisepässe" vs. "Reisepass") or a word contained
-in the term ("Meldung" in "Ummeldung") is left alone; a multi-word window never starts or ends
-with a function word ("in Klein Walde" keeps its "in").
+The fuzzy rule is deliberately conservative. It never fires for
+
+* short terms (< 6 letters: exact matches only);
+* inflected or derived forms of the term ("ummelden"/"Ummeldung", "Reisepässe"/"Reisepass");
+* a word contained in the term ("Meldung" in "Ummeldung");
+* a swap of a meaning-bearing prefix ("Gewerbeabmeldung" is not "Gewerbeanmeldung");
+* windows that start or end with a function word ("in Klein Walde" keeps its "in");
+* windows holding a real word that is not part of the term ("Erste-Hilfe-Bescheinigung" is not
+  "Meldebescheinigung") when the caller passes ``common_words`` (see :mod:`assistant.voice.lexicon`).
 """
 from __future__ import annotations
 
@@ -203,13 +208,21 @@ def _fuzzy_score(w: str, term: _Term, window: str) -> Optional[float]:
 
 
 def _window_score(
-    window: str, words: Sequence[str], term: _Term, common_words: AbstractSet[str] = frozenset()
+    window: str,
+    words: Sequence[str],
+    term: _Term,
+    common_words: AbstractSet[str] = frozenset(),
+    folded: Optional[str] = None,
 ) -> Optional[float]:
-    w = fold(window)
+    w = fold(window) if folded is None else folded
     if not w:
         return None
     if w == term.folded:
         return 1.0
+    if len(w) < MIN_FUZZY_LENGTH or len(term.folded) < MIN_FUZZY_LENGTH:
+        return None
+    if not LENGTH_RATIO[0] <= len(w) / len(term.folded) <= LENGTH_RATIO[1]:
+        return None
     if len(words) > 1 and (words[0].lower() in EDGE_STOPWORDS or words[-1].lower() in EDGE_STOPWORDS):
         return None
     for word in words:  # a real word that is not part of the term stays ("Hilfe" ≠ "Melde-")
@@ -248,8 +261,9 @@ def correct_terms(text: str, terms: Iterable[str], common_words: AbstractSet[str
                 break
             window = text[span[0].start() : span[-1].end()]
             tokens = [m.group(0) for m in span]
+            folded = fold(window)
             for term in prepared:
-                score = _window_score(window, tokens, term, common_words)
+                score = _window_score(window, tokens, term, common_words, folded)
                 if score is not None:  # exact self-matches stay in: they block fuzzy rivals
                     candidates.append((score, i, size, term))
     candidates.sort(key=lambda c: (-c[0], c[2], c[1]))
