@@ -14,6 +14,7 @@ Routes
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -240,11 +241,39 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+PURGE = web.AppKey("purge", asyncio.Task)
+PURGE_INTERVAL_S = 6 * 3600
+
+
+def purge_expired(settings: Settings) -> int:
+    """Delete appointments, callbacks and saved checklists past their retention (privacy)."""
+    from assistant.booking import service
+    from assistant.checklist import store
+    from assistant.db import get_sessionmaker
+
+    now = dt.datetime.now(dt.timezone.utc)
+    with get_sessionmaker()() as session:
+        return service.purge(session, now, settings.appointment_retention_days) + store.purge(session, now)
+
+
+async def _purge_loop(app: web.Application) -> None:
+    while True:
+        try:
+            n = await asyncio.to_thread(purge_expired, app[SETTINGS])
+            if n:
+                logger.info("retention: deleted %d expired records", n)
+        except Exception:
+            logger.exception("retention purge failed")
+        await asyncio.sleep(PURGE_INTERVAL_S)
+
+
 async def _on_startup(app: web.Application) -> None:
     app[HTTP] = aiohttp.ClientSession()
+    app[PURGE] = asyncio.create_task(_purge_loop(app))
 
 
 async def _on_cleanup(app: web.Application) -> None:
+    app[PURGE].cancel()
     await app[HTTP].close()
 
 
