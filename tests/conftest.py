@@ -52,6 +52,15 @@ class Stack:
             return json.loads(resp.read())
 
 
+def free_port() -> int:
+    """A currently free TCP port on 127.0.0.1 (parallel test sessions must not collide)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _wait(url: str, timeout: float, proc: subprocess.Popen) -> None:
     start = time.monotonic()
     while time.monotonic() - start < timeout:
@@ -71,7 +80,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not model.exists():
         pytest.fail("No trained model: run 'make train' (make test trains before running tests)")
     var = tmp_path_factory.mktemp("stack-var")
-    ports = {"rasa": 15005, "action": 15055, "web": 18080}
+    ports = {"rasa": free_port(), "action": free_port(), "web": free_port()}
     db_url = f"sqlite:///{var / 'assistant.db'}"
     env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), ASSISTANT_DATABASE_URL=db_url,
                ASSISTANT_TRACKER_DB=str(var / "tracker.db"), ASSISTANT_WEB_PORT=str(ports["web"]),
