@@ -17,7 +17,6 @@ from assistant.answers import appointments as texts
 from assistant.answers.context import Context
 from assistant.answers.reply import Button, Reply, payload
 from assistant.booking import preferences, service
-from assistant.booking.slots import Slot
 from assistant.checklist.engine import build
 from assistant.db import get_sessionmaker
 

@@ -10,6 +10,7 @@ import io
 import logging
 import wave
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -95,19 +96,19 @@ def decode_voice(data: bytes, *, max_bytes: int, max_seconds: float) -> np.ndarr
             resampler = av.AudioResampler(format="flt", layout="mono", rate=WHISPER_RATE)
             for packet in container.demux(stream):
                 try:
-                    frames = list(packet.decode())
+                    frames: list[Optional[av.AudioFrame]] = list(packet.decode())
                 except av.error.InvalidDataError as exc:
                     bad_packets += 1
                     log.debug("skipping broken audio packet: %s", exc)
                     if bad_packets > MAX_BAD_PACKETS:
                         raise VoiceInputError(f"too many broken packets ({exc})", reason="unreadable") from exc
                     continue
-                if packet.size == 0:  # flush packet at the end: drain the resampler too
+                if packet.size == 0:  # the final flush packet: drain the resampler too
                     frames.append(None)
                 for frame in frames:
                     for out in resampler.resample(frame):
-                        array = out.to_ndarray().reshape(-1)
-                        chunks.append(array.astype(np.float32, copy=False))
+                        array = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+                        chunks.append(array)
                         total += array.shape[0]
                 if total > max_samples:
                     raise VoiceInputError(

@@ -1,9 +1,11 @@
 """German speech-to-text with faster-whisper (Whisper base, CTranslate2, CPU, int8).
 
-The model is loaded once per process on first use (thread-safe) from ``settings.whisper_model_dir``,
-which :func:`assistant.voice.model_files.ensure_model` assembles from the installed wheels if
-needed – nothing is downloaded. Transcriptions run one at a time per process so two voice notes
-never fight over the machine's two cores.
+The model is loaded once per process on first use (:mod:`assistant.voice.whisper_model`) from
+``settings.whisper_model_dir``, assembled from the installed wheels if needed – nothing is
+downloaded. Decoding is forced to German (beam 5, VAD, no conditioning on previous text, a prompt
+of domain terms) and the result is post-corrected against the same terms
+(:mod:`assistant.voice.correction`). Transcriptions run one at a time per process so two voice
+notes never fight over the machine's two cores.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -21,10 +23,7 @@ from assistant.voice.audio import WHISPER_RATE, decode_voice
 from assistant.voice.correction import correct_terms
 from assistant.voice.errors import VoiceInputError, VoiceUnavailableError
 from assistant.voice.lexicon import load_common_words
-from assistant.voice.model_files import ensure_model
-
-if TYPE_CHECKING:  # pragma: no cover
-    from faster_whisper import WhisperModel
+from assistant.voice.whisper_model import forget_encoder_output, get_model, spoken_language
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +35,18 @@ NO_SPEECH_MESSAGE = (
     "Bitte versuchen Sie es noch einmal oder schreiben Sie Ihre Frage."
 )
 
-_model: Optional["WhisperModel"] = None
-_model_key: Optional[tuple[str, int]] = None
-_model_lock = threading.Lock()
 _transcribe_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
 class Transcript:
-    """Result of one transcription. ``text`` is post-corrected; ``raw_text`` is Whisper's own."""
+    """Result of one transcription.
+
+    ``text`` is post-corrected, ``raw_text`` is Whisper's own; both are German (decoding is forced
+    to German). ``language``/``language_probability`` say which language was most likely spoken
+    (e.g. "de", 0.99; "ru" means the resident probably spoke Russian). ``duration`` is the audio
+    length and ``processing_seconds`` the transcription time, both in seconds.
+    """
 
     text: str
     raw_text: str
@@ -82,35 +84,6 @@ def _common_words(settings: Optional[Settings]) -> frozenset[str]:
     return load_common_words(Path(settings.whisper_model_dir) / "vocabulary.txt")
 
 
-def get_model(settings: Optional[Settings] = None) -> "WhisperModel":
-    """The process-wide Whisper model, loaded on first call (double-checked locking)."""
-    global _model, _model_key
-    settings = settings or get_settings()
-    key = (str(settings.whisper_model_dir), settings.stt_threads)
-    if _model is not None and _model_key == key:
-        return _model
-    with _model_lock:
-        if _model is None or _model_key != key:
-            model_dir = ensure_model(settings.whisper_model_dir)  # raises ModelFilesError
-            from faster_whisper import WhisperModel
-
-            started = time.perf_counter()
-            try:
-                _model = WhisperModel(
-                    str(model_dir),
-                    device="cpu",
-                    compute_type="int8",
-                    cpu_threads=max(1, settings.stt_threads),
-                    num_workers=1,
-                    local_files_only=True,
-                )
-            except (RuntimeError, ValueError, OSError) as exc:
-                raise VoiceUnavailableError(f"cannot load Whisper model from {model_dir}: {exc}", reason="model") from exc
-            _model_key = key
-            log.info("Whisper model loaded from %s in %.1f s", model_dir, time.perf_counter() - started)
-    return _model
-
-
 def transcribe_samples(
     samples: np.ndarray,
     terms: Sequence[str] = (),
@@ -128,8 +101,9 @@ def transcribe_samples(
     prompt = build_initial_prompt(terms if prompt_terms is None else prompt_terms) or None
     started = time.perf_counter()
     with _transcribe_lock:
+        forget_encoder_output(model)
         try:
-            segments, info = model.transcribe(
+            segments, _info = model.transcribe(
                 samples.astype(np.float32, copy=False),
                 language=LANGUAGE,
                 beam_size=BEAM_SIZE,
@@ -138,6 +112,7 @@ def transcribe_samples(
                 initial_prompt=prompt,
             )
             raw_text = " ".join(segment.text.strip() for segment in segments).strip()
+            language, language_probability = spoken_language(model) if raw_text else ("", 0.0)
         except RuntimeError as exc:  # CTranslate2 failures (e.g. out of memory)
             raise VoiceUnavailableError(f"transcription failed: {exc}", reason="model") from exc
     elapsed = time.perf_counter() - started
@@ -147,8 +122,8 @@ def transcribe_samples(
         text=correct_terms(raw_text, terms, _common_words(settings)),
         raw_text=raw_text,
         duration=len(samples) / float(WHISPER_RATE),
-        language=info.language,
-        language_probability=float(info.language_probability),
+        language=language,
+        language_probability=language_probability,
         processing_seconds=elapsed,
     )
 

@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import logging
 import re
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 from zoneinfo import ZoneInfo
 

@@ -100,3 +100,20 @@ def test_configured_limits(question_pcm: PcmAudio, voice_settings) -> None:  # t
     with pytest.raises(VoiceInputError) as info:
         service.transcribe_bytes(ogg)  # the facade reads the settings from the environment
     assert info.value.reason == "too_large"
+
+
+def test_language_of_a_non_german_note_is_reported(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import subprocess
+
+    espeak = shutil.which("espeak-ng")
+    assert espeak, "run scripts/install_voice_system.sh"
+    out = tmp_path / "english.wav"
+    subprocess.run(
+        [espeak, "-v", "en", "-w", str(out), "Hello, I would like to renew my passport. When is the office open?"],
+        check=True,
+        timeout=30,
+    )
+    transcript = stt.transcribe_bytes(out.read_bytes(), default_terms())
+    assert transcript.language == "en"
+    assert transcript.language_probability > 0.5

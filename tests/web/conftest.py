@@ -3,7 +3,6 @@
 The browser talks only to the test web server started by the session fixture ``stack``."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -20,10 +19,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="session")
-def web_url(request: pytest.FixtureRequest) -> str:
-    if os.environ.get("TMP_DEV_WEB_URL"):  # TEMPDEV remove
-        return os.environ["TMP_DEV_WEB_URL"]
-    return request.getfixturevalue("stack").web_url
+def web_url(stack: Any) -> str:
+    return stack.web_url
 
 
 @pytest.fixture(scope="session")

@@ -233,7 +233,7 @@ def test_only_local_requests(new_page, web_url):
     reply.locator("button.bw-quick").first.click()
     wait_reply(page, before)
     reply = ask(page, OFFICE_QUESTION)
-    expect(reply.get_by_role("link", name=re.compile("Karte öffnen"))).to_be_visible()
+    expect(page.locator(".bw-log").get_by_role("link", name=re.compile("Karte öffnen")).last).to_be_visible()
     with page.expect_response("**/api/feedback") as resp:
         reply.get_by_role("button", name="Antwort hilfreich", exact=True).click()
     assert resp.value.ok
@@ -372,7 +372,7 @@ def test_errors_keep_the_text(new_page, shot, status, expected):
     expect(page.locator(".bw-error")).to_contain_text("Ihr Text steht noch im Eingabefeld")
     expect(box).to_have_value(QUESTION)
     expect(page.locator(".bw-user")).to_have_count(0)
-    assert stored(page, "history") == []
+    assert stored(page, "history") in (None, [])
     expect(page.get_by_role("button", name="Senden")).to_be_enabled()
     shot(page, f"error-{status}")
 
@@ -447,3 +447,29 @@ def test_demo_page_csp_and_marking(new_page):
     scripts = re.findall(r"<script[^>]*>", html)
     assert len(scripts) == 1 and 'src="/static/widget.js"' in scripts[0] and "data-municipality=" in scripts[0]
     assert re.search(r"<script[^>]*>\s*</script>", html)  # no inline code
+
+
+def test_linkify_rules(new_page):
+    text = ("Telefon: 030 23125 400, Fax +49 30 23125-401.\nAdresse: Dorfstraße 7, 06998 Kleinwalde\n"
+            "Termin am 01.12.2026 um 9:00 Uhr, Gebühr 37,00 €, IBAN DE89 3704 0044 0532 0130 00\n"
+            "Mail: info@kleinwalde.example oder mailto:rathaus@kleinwalde.example, Web (https://kleinwalde.example/a?b=1).")
+    page = new_page()
+    page.route("**/api/chat", lambda route: fake_reply(route, [{"recipient_id": "x", "text": text}]))
+    open_widget(page)
+    reply = ask(page, "Kontakt?")
+    links = reply.locator(".bw-bubble a").evaluate_all("els => els.map(a => [a.textContent, a.getAttribute('href')])")
+    assert links == [
+        ["030 23125 400", "tel:03023125400"],
+        ["+49 30 23125-401", "tel:+493023125401"],
+        ["info@kleinwalde.example", "mailto:info@kleinwalde.example"],
+        ["rathaus@kleinwalde.example", "mailto:rathaus@kleinwalde.example"],
+        ["https://kleinwalde.example/a?b=1", "https://kleinwalde.example/a?b=1"],
+    ]
+    assert reply.locator(".bw-bubble br").count() == 3
+    expect(reply).to_contain_text("Web (https://kleinwalde.example/a?b=1).")
+
+
+def test_reduced_motion(new_page):
+    page = new_page(reduced_motion="reduce")
+    open_widget(page)
+    assert page.evaluate("getComputedStyle(document.querySelector('#bw-panel')).animationName") == "none"

@@ -72,7 +72,7 @@
   }
 
   /* ---------- linkify: text -> DOM nodes (never HTML) ---------- */
-  var LINK_RE = /(https?:\/\/[^\s<>"']+)|((?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|((?:tel:)?(?<![\w+])(?:\+49 ?|0)\d{1,5}(?:[ \/-]?\d{2,}){1,4})/g;
+  var LINK_RE = /(https?:\/\/[^\s<>"']+)|((?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|((?:tel:)?(?:\+49 ?|0)\d{1,5}(?:[ \/-]?\d{2,}){1,4})/g;
   function link(href, text) {
     var a = el("a", null, text);
     a.href = href;
@@ -96,7 +96,8 @@
           node = link("mailto:" + s.replace(/^mailto:/, ""), s.replace(/^mailto:/, ""));
         } else {
           var digits = s.replace(/^tel:/, "").replace(/[^\d+]/g, "");
-          if (digits.replace("+", "").length >= 7) node = link("tel:" + digits, s.replace(/^tel:/, ""));
+          // at least 7 digits and not the tail of a longer word or number (postcode, IBAN …)
+          if (digits.replace("+", "").length >= 7 && !/[\w+]/.test(line.charAt(m.index - 1))) node = link("tel:" + digits, s.replace(/^tel:/, ""));
         }
         if (!node) continue;
         if (m.index > last) parent.appendChild(document.createTextNode(line.slice(last, m.index)));

@@ -1,0 +1,138 @@
+"""Editing municipality files of the knowledge base from the staff area.
+
+A change is validated with :func:`assistant.kb.loader.load_kb` on a temporary copy of kb/
+before it is saved; every saved change is recorded (who, when, file, old and new content) and
+can be reverted. After saving, the knowledge base is loaded into the database so the running
+assistant uses it within a minute (see :class:`assistant.kb.store.KBProvider`).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy.orm import sessionmaker
+
+from assistant.curation.models import KBChange, utcnow
+from assistant.kb.loader import KBValidationError, Problem, load_kb
+from assistant.kb.schema import SLUG_RE
+
+logger = logging.getLogger(__name__)
+MAX_CONTENT = 1_000_000
+
+
+def municipality_files(kb_dir: Path) -> dict[str, Path]:
+    """Municipality id -> its file (only ids that are valid slugs)."""
+    out: dict[str, Path] = {}
+    base = kb_dir / "municipalities"
+    if base.is_dir():
+        for path in sorted(base.glob("*/municipality.yml")):
+            if re.match(SLUG_RE, path.parent.name):
+                out[path.parent.name] = path
+    return out
+
+
+def rel_name(kb_dir: Path, path: Path) -> str:
+    return str(path.relative_to(kb_dir))
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def normalize_content(text: str) -> str:
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def validate(kb_dir: Path, rel_path: str, content: str) -> list[Problem]:
+    """Problems of the knowledge base if ``rel_path`` had ``content`` (empty list = valid)."""
+    if len(content.encode("utf-8")) > MAX_CONTENT:
+        return [Problem(rel_path, None, "", "Die Datei ist zu groß.")]
+    with tempfile.TemporaryDirectory(prefix="kbcheck-") as tmp:
+        copy = Path(tmp) / "kb"
+        shutil.copytree(kb_dir, copy, ignore=shutil.ignore_patterns(".git", "*.tmp", "__pycache__"))
+        target = copy / rel_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+        try:
+            load_kb(copy)
+        except KBValidationError as exc:
+            return exc.problems
+    return []
+
+
+@dataclass
+class SaveResult:
+    ok: bool
+    problems: list[Problem] = field(default_factory=list)
+    message: str = ""
+    change_id: Optional[int] = None
+
+
+def _write(path: Path, content: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(content, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def reload_database(kb_dir: Path, database_url: str) -> None:
+    """Load the (validated) kb/ into the database so the assistant answers with it."""
+    from assistant.db import get_engine
+    from assistant.kb.store import save_kb
+
+    save_kb(load_kb(kb_dir), get_engine(database_url))
+
+
+def save(sm: sessionmaker, kb_dir: Path, rel_path: str, content: str, user: str, expected_digest: Optional[str],
+         database_url: str, action: str = "edit", reverts_id: Optional[int] = None) -> SaveResult:
+    """Validate and save one file; record the change. ``expected_digest`` guards against lost updates."""
+    path = kb_dir / rel_path
+    if not path.is_file():
+        return SaveResult(False, message="Diese Datei gibt es nicht.")
+    content = normalize_content(content)
+    old = path.read_text(encoding="utf-8")
+    if expected_digest is not None and digest(old) != expected_digest:
+        return SaveResult(False, message="Die Datei wurde inzwischen von jemand anderem geändert. Bitte laden Sie "
+                                         "die Seite neu und übernehmen Sie Ihre Änderung noch einmal.")
+    if old == content:
+        return SaveResult(True, message="Keine Änderung.")
+    problems = validate(kb_dir, rel_path, content)
+    if problems:
+        return SaveResult(False, problems=problems, message="Nicht gespeichert: die Daten enthalten Fehler.")
+    _write(path, content)
+    with sm() as session:
+        change = KBChange(file=rel_path, changed_by=user, changed_at=utcnow(), action=action, reverts_id=reverts_id,
+                          old_content=old, new_content=content)
+        session.add(change)
+        session.commit()
+        change_id = change.id
+    try:
+        reload_database(kb_dir, database_url)
+    except Exception:  # the file is saved; the next 'assistant kb load' picks it up
+        logger.exception("saved %s but could not reload the knowledge base into the database", rel_path)
+        return SaveResult(True, message="Gespeichert. Die Datenbank konnte nicht aktualisiert werden; bitte "
+                                        "'assistant kb load' ausführen.", change_id=change_id)
+    return SaveResult(True, message="Gespeichert.", change_id=change_id)
+
+
+def revert(sm: sessionmaker, kb_dir: Path, change_id: int, user: str, database_url: str) -> SaveResult:
+    """Restore the content a change replaced (recorded as a new change)."""
+    with sm() as session:
+        change = session.get(KBChange, change_id)
+        if change is None:
+            return SaveResult(False, message="Diese Änderung gibt es nicht.")
+        rel_path, old_content = change.file, change.old_content
+    return save(sm, kb_dir, rel_path, old_content, user, None, database_url, action="revert", reverts_id=change_id)
+
+
+def diff(old: str, new: str, name: str) -> str:
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        fromfile=f"{name} (vorher)", tofile=f"{name} (nachher)", n=2))

@@ -1,0 +1,144 @@
+"""Server-rendered HTML of the staff area (German, plain language, no inline scripts or styles)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
+from typing import Iterable, Optional, Sequence
+from zoneinfo import ZoneInfo
+
+from assistant.curation.auth import ROLE_LABELS
+
+INTENT_LABELS = {
+    "greet": "Begrüßung",
+    "goodbye": "Verabschiedung",
+    "thank": "Dank",
+    "affirm": "Ja / Zustimmung",
+    "deny": "Nein / Ablehnung",
+    "bot_challenge": "Bin ich mit einem Computer verbunden?",
+    "help": "Was kann ich hier fragen?",
+    "inform": "Angabe (Ort, Leistung, Antwort)",
+    "out_of_scope": "Nicht unser Thema",
+    "ask_documents": "Welche Unterlagen brauche ich?",
+    "ask_howto": "Wie läuft das ab?",
+    "ask_office": "Welches Amt ist zuständig?",
+    "ask_opening_hours": "Öffnungszeiten",
+    "ask_directions": "Wie komme ich hin?",
+    "ask_online": "Geht das online?",
+    "ask_fees": "Was kostet das?",
+    "book_appointment": "Termin buchen",
+    "cancel_appointment": "Termin absagen",
+    "request_human": "Mit einem Menschen sprechen",
+    "reschedule_appointment": "Termin verschieben",
+    "ask_life_event": "Lebenslage (Umzug, Geburt, ...)",
+    "check_documents": "Reichen meine Unterlagen?",
+    "dont_know": "Weiß nicht",
+    "ask_local": "Frage zum Ort (Ortsinfos)",
+}
+REASON_CLASSES = {"fallback": "badge-fallback", "unsure": "badge-unsure", "thumbs_down": "badge-down",
+                  "human": "badge-human"}
+
+
+def h(value: object) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+@dataclass
+class StaffContext:
+    user_id: int
+    username: str
+    role: str
+    csrf: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+NAV = (
+    ("inbox", "/staff/inbox", "Eingang", "editor"),
+    ("overview", "/staff/overview", "Übersicht", "editor"),
+    ("feedback", "/staff/feedback", "Bewertungen", "editor"),
+    ("local", "/staff/local", "Ortsinfos", "editor"),
+    ("history", "/staff/history", "Änderungen", "editor"),
+    ("training", "/staff/training", "Training", "admin"),
+    ("users", "/staff/users", "Zugänge", "admin"),
+)
+
+
+def csrf_field(ctx: StaffContext) -> str:
+    return f'<input type="hidden" name="csrf_token" value="{h(ctx.csrf)}">'
+
+
+def local_time(value: Optional[dt.datetime], tz: ZoneInfo, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(tz).strftime(fmt)
+
+
+def notice(kind: str, text: str) -> str:
+    role = "alert" if kind == "error" else "status"
+    return f'<div class="notice notice-{h(kind)}" role="{role}">{h(text)}</div>'
+
+
+def layout(title: str, body: str, ctx: Optional[StaffContext] = None, active: str = "",
+           notices: Sequence[tuple[str, str]] = (), extra_head: str = "") -> str:
+    nav = ""
+    if ctx is not None:
+        links = []
+        for key, href, label, role in NAV:
+            if role == "admin" and not ctx.is_admin:
+                continue
+            current = ' aria-current="page"' if key == active else ""
+            links.append(f'<li><a href="{href}"{current}>{h(label)}</a></li>')
+        nav = (f'<nav aria-label="Hauptmenü"><ul>{"".join(links)}</ul></nav>'
+               f'<form method="post" action="/staff/logout" class="logout">{csrf_field(ctx)}'
+               f'<span class="who">Angemeldet: <strong>{h(ctx.username)}</strong> '
+               f'({h(ROLE_LABELS.get(ctx.role, ctx.role))})</span> <button type="submit" class="link">Abmelden</button></form>')
+    note_html = "".join(notice(k, t) for k, t in notices)
+    return ("<!doctype html>\n<html lang=\"de\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<meta name=\"robots\" content=\"noindex, nofollow\">"
+            f"<title>{h(title)} – Mitarbeiterbereich Bürgerassistent</title>"
+            "<link rel=\"stylesheet\" href=\"/staff/static/staff.css\">"
+            f"<script src=\"/staff/static/staff.js\" defer></script>{extra_head}</head><body>"
+            "<a class=\"skip\" href=\"#main\">Zum Inhalt springen</a>"
+            f"<header class=\"top\"><a class=\"brand\" href=\"/staff/\">Bürgerassistent · Mitarbeiterbereich</a>{nav}</header>"
+            f"<main id=\"main\"><h1>{h(title)}</h1>{note_html}{body}</main></body></html>")
+
+
+def select(name: str, options: Iterable[tuple[str, str]], selected: str = "", label: str = "",
+           required: bool = False, id_: str = "") -> str:
+    id_ = id_ or name
+    opts = "".join(f'<option value="{h(v)}"{" selected" if v == selected else ""}>{h(t)}</option>' for v, t in options)
+    req = " required" if required else ""
+    lab = f'<label for="{h(id_)}">{h(label)}</label>' if label else ""
+    return f'{lab}<select id="{h(id_)}" name="{h(name)}"{req}>{opts}</select>'
+
+
+def login_page(error: str = "", username: str = "", csrf: str = "", next_url: str = "") -> str:
+    body = ('<form method="post" action="/staff/login" class="card login">'
+            f'<input type="hidden" name="csrf_token" value="{h(csrf)}">'
+            f'<input type="hidden" name="next" value="{h(next_url)}">'
+            '<p>Bitte melden Sie sich mit Ihrem Zugang an.</p>'
+            f'<label for="username">Benutzername</label><input id="username" name="username" autocomplete="username" '
+            f'required maxlength="64" value="{h(username)}" autofocus>'
+            '<label for="password">Passwort</label><input id="password" name="password" type="password" '
+            'autocomplete="current-password" required maxlength="1024">'
+            '<button type="submit">Anmelden</button></form>'
+            '<p class="hint">Noch keinen Zugang? Die Verwaltung legt ihn mit <code>assistant staff add NAME</code> an.</p>')
+    return layout("Anmelden", body, None, notices=[("error", error)] if error else [])
+
+
+def forbidden_page(ctx: Optional[StaffContext], text: str) -> str:
+    return layout("Kein Zugriff", f'<p>{h(text)}</p><p><a href="/staff/">Zur Startseite des Mitarbeiterbereichs</a></p>', ctx)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], caption: str = "", cls: str = "") -> str:
+    """``rows`` contain ready HTML cells (escape before!)."""
+    head = "".join(f'<th scope="col">{h(x)}</th>' for x in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    cap = f"<caption>{h(caption)}</caption>" if caption else ""
+    return f'<table class="{h(cls)}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -1,0 +1,70 @@
+// Staff area: confirmation before risky actions and live progress of a training run.
+// Loaded as a file from /staff/static/ (no inline scripts; CSP script-src 'self').
+(function () {
+  "use strict";
+
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) {
+        event.preventDefault();
+      }
+    });
+  });
+
+  var run = document.getElementById("run");
+  if (!run || run.getAttribute("data-status") !== "running") {
+    return;
+  }
+  var url = run.getAttribute("data-status-url");
+  var order = Array.prototype.map.call(run.querySelectorAll(".step"), function (li) {
+    return li.getAttribute("data-step");
+  });
+
+  function setText(id, text) {
+    var el = document.getElementById(id);
+    if (el && el.textContent !== text) {
+      el.textContent = text;
+    }
+  }
+
+  function update(data) {
+    setText("run-status", data.status_label);
+    setText("run-message", data.message || "");
+    var log = document.getElementById("run-log");
+    if (log && log.textContent !== data.log) {
+      var atEnd = log.scrollTop + log.clientHeight >= log.scrollHeight - 20;
+      log.textContent = data.log;
+      if (atEnd) {
+        log.scrollTop = log.scrollHeight;
+      }
+    }
+    var current = order.indexOf(data.step);
+    run.querySelectorAll(".step").forEach(function (li, i) {
+      var state = "todo";
+      var label = "offen";
+      if (data.status === "published" || i < current) {
+        state = "done"; label = "erledigt";
+      } else if (i === current) {
+        state = data.status === "running" ? "active" : "failed";
+        label = data.status === "running" ? "läuft …" : "fehlgeschlagen";
+      }
+      li.className = "step step-" + state;
+      li.querySelector("span").textContent = label;
+    });
+  }
+
+  function poll() {
+    fetch(url, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (data) {
+        update(data);
+        if (data.status === "running") {
+          window.setTimeout(poll, 2000);
+        } else {
+          window.location.reload();
+        }
+      })
+      .catch(function () { window.setTimeout(poll, 5000); });
+  }
+  window.setTimeout(poll, 1500);
+})();

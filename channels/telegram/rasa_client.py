@@ -1,0 +1,64 @@
+"""A small client for Rasa's REST channel (``POST /webhooks/rest/webhook``).
+
+One :class:`aiohttp.ClientSession` per bridge, opened in ``post_init`` and closed in
+``post_shutdown``. Failures are split into :class:`RasaUnavailable` (worth retrying later: connection
+refused, timeout, HTTP 5xx) and :class:`RasaError` (anything else).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Optional
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+INPUT_CHANNEL = "telegram"
+
+
+class RasaError(Exception):
+    """Rasa answered, but not with something the bridge can use."""
+
+
+class RasaUnavailable(RasaError):
+    """Rasa could not be reached or is temporarily failing; retry later."""
+
+
+class RasaClient:
+    """Forwards one message per call and returns Rasa's bot messages."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+        self.timeout = timeout
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def start(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def send(self, sender: str, message: str) -> list[dict[str, Any]]:
+        """Send ``message`` as ``sender`` and return the bot messages (``text``, ``buttons``, ...)."""
+        if self._session is None:
+            await self.start()
+        assert self._session is not None
+        body = {"sender": sender, "message": message, "input_channel": INPUT_CHANNEL}
+        try:
+            async with self._session.post(self.url, json=body) as resp:
+                if resp.status >= 500 or resp.status in (408, 429):
+                    raise RasaUnavailable(f"Rasa answered HTTP {resp.status}")
+                if resp.status >= 400:
+                    raise RasaError(f"Rasa answered HTTP {resp.status}")
+                data = await resp.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise RasaUnavailable(f"Rasa not reachable: {type(exc).__name__}: {exc}") from exc
+        except ValueError as exc:  # invalid JSON
+            raise RasaError(f"Rasa sent invalid JSON: {exc}") from exc
+        if not isinstance(data, list):
+            raise RasaError(f"Rasa sent {type(data).__name__}, expected a list")
+        return [m for m in data if isinstance(m, dict)]

@@ -1,0 +1,146 @@
+"""Matching logic of the knowledge-base gazetteer (pure Python: importable without Rasa).
+
+The vocabulary (word -> canonical value per entity) is generated from the knowledge base by
+``assistant kb nlu`` into a JSON file, read at training time and stored inside the model, so a
+municipality that adds a place or a colloquial service word only edits YAML and retrains.
+
+Matching is on normalised text (lower case, umlauts folded, punctuation removed), prefers the
+match covering most vocabulary words, accepts word order variants ("Anmeldung vom Auto"), accepts German compounds ("Personalausweisantrag" -> personalausweis) and small
+typos (one edit for words of 6+ letters, two for 10+), so unseen phrasings still resolve.
+"""
+from __future__ import annotations
+
+import unicodedata
+from typing import Any, Dict, List, Optional, Tuple
+
+
+def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
+    """Normalised text plus, for each normalised character, its index in the original text."""
+    out: List[str] = []
+    offsets: List[int] = []
+    text = unicodedata.normalize("NFC", text)
+    folds = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}
+    for i, ch in enumerate(text.lower()):
+        rep = folds.get(ch, ch if ch.isalnum() else " ")
+        for r in rep:
+            out.append(r)
+            offsets.append(i)
+    return "".join(out), offsets
+
+
+def normalize(text: str) -> str:
+    return " ".join(normalize_with_offsets(text)[0].split())
+
+
+def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        best = cur[0]
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            best = min(best, cur[j])
+        if best > limit:
+            return False
+        prev = cur
+    return prev[-1] <= limit
+
+
+class Gazetteer:
+    """Pure matching logic (testable without Rasa)."""
+
+    def __init__(self, vocab: Dict[str, Dict[str, str]], min_compound: int = 6):
+        # entity -> {normalised phrase: value}
+        self.vocab = {ent: {normalize(k): v for k, v in words.items() if normalize(k)} for ent, words in vocab.items()}
+        self.min_compound = min_compound
+
+    def _token_spans(self, norm: str) -> List[Tuple[int, int, str]]:
+        spans, i = [], 0
+        for tok in norm.split(" "):
+            if tok:
+                spans.append((i, i + len(tok), tok))
+            i += len(tok) + 1
+        return spans
+
+    def find(self, text: str) -> List[Dict[str, Any]]:
+        norm, offsets = normalize_with_offsets(text)
+        spans = self._token_spans(norm)
+        found: List[Tuple[int, int, str, str, int, int]] = []  # (start, end, entity, value, score, words)
+        for ent, words in self.vocab.items():
+            max_len = max((w.count(" ") + 1 for w in words), default=1)
+            for i in range(len(spans)):
+                for n in range(min(max_len, len(spans) - i), 0, -1):
+                    phrase = " ".join(s[2] for s in spans[i:i + n])
+                    value = words.get(phrase)
+                    score = 3
+                    if value is None and n == 1:
+                        value, score = self._fuzzy_token(phrase, words)
+                    if value is not None:
+                        found.append((i, i + n, ent, value, score * 100 + len(phrase), n))
+                        break
+            found.extend(self._loose_phrases(spans, ent, words))
+        # keep non-overlapping: the match covering more vocabulary words wins; on a tie exact
+        # phrases beat compounds, loose word order and typos
+        found.sort(key=lambda f: (-f[5], -(f[4] // 100), -f[4]))
+        taken: set = set()
+        entities = []
+        for a, b, ent, value, _score, _words in found:
+            if any(k in taken for k in range(a, b)):
+                continue
+            taken.update(range(a, b))
+            start = offsets[spans[a][0]]
+            end = offsets[spans[b - 1][1] - 1] + 1
+            entities.append({"entity": ent, "value": value, "start": start, "end": end,
+                             "text": text[start:end]})
+        return sorted(entities, key=lambda e: e["start"])
+
+    def _loose_phrases(self, spans: List[Tuple[int, int, str]], ent: str,
+                       words: Dict[str, str]) -> List[Tuple[int, int, str, str, int, int]]:
+        """Multi-word phrases in another order or inflection: 'Anmeldung vom Auto' ~ 'Auto anmelden'.
+
+        Every word of the phrase must start a different token (first 6 letters) within a window of
+        the phrase length plus two filler words.
+        """
+        out = []
+        tokens = [s[2] for s in spans]
+        for phrase, value in words.items():
+            parts = phrase.split(" ")
+            if not 2 <= len(parts) <= 3 or any(len(p) < 3 for p in parts):
+                continue
+            stems = [p[:6] for p in parts]
+            width = len(parts) + 2
+            for i in range(len(tokens)):
+                window = tokens[i:i + width]
+                used: List[int] = []
+                for stem in stems:
+                    hit = next((j for j, t in enumerate(window) if j not in used and t.startswith(stem)), None)
+                    if hit is None:
+                        break
+                    used.append(hit)
+                else:
+                    a, b = i + min(used), i + max(used) + 1
+                    out.append((a, b, ent, value, 150 + len(phrase), len(parts)))
+                    break
+        return out
+
+    def _fuzzy_token(self, tok: str, words: Dict[str, str]) -> Tuple[Optional[str], int]:
+        if len(tok) < 5:
+            return None, 0
+        best: Optional[Tuple[int, str]] = None
+        for w, v in words.items():
+            if " " in w or len(w) < 4:
+                continue
+            if len(w) >= self.min_compound and len(tok) > len(w) and (tok.startswith(w) or tok.endswith(w)):
+                cand = (len(w), v)
+                if best is None or cand[0] > best[0]:
+                    best = cand
+        if best:
+            return best[1], 2
+        limit = 2 if len(tok) >= 10 else 1 if len(tok) >= 6 else 0
+        if limit:
+            for w, v in words.items():
+                if " " not in w and len(w) >= 6 and _edit_distance_at_most(tok, w, limit):
+                    return v, 1
+        return None, 0
