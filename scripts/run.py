@@ -82,11 +82,23 @@ def main() -> int:
 
     started = time.monotonic()
     procs: list[subprocess.Popen] = []
+    specs: dict[str, list[str]] = {}
+    by_name: dict[str, subprocess.Popen] = {}
+    pid_file = var / f"run-pids-{args.web_port}.json"
+
+    def write_pids() -> None:
+        import json
+
+        pid_file.write_text(json.dumps({n: p.pid for n, p in by_name.items()}))
 
     def spawn(name: str, cmd: list[str]) -> subprocess.Popen:
         log = open(logs / f"{name}.log", "ab")
         p = subprocess.Popen(cmd, cwd=ROOT, env=e, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        if name in by_name and by_name[name] in procs:
+            procs.remove(by_name[name])
         procs.append(p)
+        specs[name], by_name[name] = cmd, p
+        write_pids()
         return p
 
     def stop(*_: object) -> None:
@@ -119,10 +131,18 @@ def main() -> int:
               "Beenden mit Strg+C.", flush=True)
         if args.exit_when_ready:
             return 0
-        while all(p.poll() is None for p in procs):
+        restarts: list[float] = []
+        while True:
             time.sleep(1)
-        print("Ein Prozess wurde beendet; siehe var/log/. Stoppe alle.", file=sys.stderr)
-        return 1
+            for name, p in list(by_name.items()):
+                if p.poll() is None:
+                    continue
+                restarts = [t for t in restarts if time.monotonic() - t < 60] + [time.monotonic()]
+                if len(restarts) > 5:
+                    print("Prozesse stürzen wiederholt ab; siehe var/log/. Stoppe alle.", file=sys.stderr)
+                    return 1
+                print(f"{name} wurde beendet (Code {p.returncode}); starte neu …", flush=True)
+                spawn(name, specs[name])
     except KeyboardInterrupt:
         print("\nStoppe …", flush=True)
         return 0
