@@ -1,10 +1,11 @@
 """Life events: every service an event touches, in order, with deadlines and local offices."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
-from assistant.answers.reply import Button, Reply, payload
+from assistant.answers.reply import Button, Reply, first_sentence, fit, payload
 from assistant.kb.loader import KnowledgeBase, normalize
 from assistant.kb.views import responsible_office
 
@@ -58,14 +59,14 @@ def answer(kb: KnowledgeBase, event: Optional[str], municipality: Optional[str])
     ev = kb.life_events[event]
     steps = steps_for(kb, event, municipality)
     lines = [ev.intro]
-    for i, st in enumerate(steps[:6], 1):
+    for i, st in enumerate(steps[:5], 1):
         line = f"{i}. {st.name}"
         if st.deadline:
-            line += f" – {st.deadline.split('. ')[0].rstrip('.')}"
-        if st.office:
-            line += f" ({st.office})"
+            line += f" – {first_sentence(st.deadline, 8).rstrip('.')}"
         lines.append(line)
-    if ev.inform_others:
-        lines.append("Sagen Sie auch Bescheid: " + ", ".join(ev.inform_others[:6]) + ".")
+    others = [re.sub(r"\s*\([^)]*\)", "", o).split(" – ")[0].split(",")[0].strip() for o in ev.inform_others[:5]]
+    lines = fit(lines, 62)
+    if others:
+        lines.append("Sagen Sie auch Bescheid: " + ", ".join(others) + ".")
     buttons = [Button(f"Unterlagen: {st.name}"[:40], payload("ask_documents", service=st.slug)) for st in steps[:3]]
     return Reply("utter_life_event", "\n".join(lines), buttons)

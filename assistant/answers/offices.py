@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from assistant.answers.context import Context
-from assistant.answers.reply import Button, LinkButton, Reply, payload
+from assistant.answers.reply import Button, LinkButton, Reply, first_sentence, fit, payload
 from assistant.kb import hours as hours_mod
 from assistant.kb.schema import Office, TransportOption
 
@@ -75,7 +75,7 @@ def opening_hours(ctx: Context) -> Reply:
             lines.append("Öffnungszeiten:")
             lines.extend(f"• {w}" for w in weekly)
     if off.hours.note:
-        lines.append(off.hours.note)
+        lines.append(first_sentence(off.hours.note, 18))
     closures = [c for c in off.hours.closures if c.date >= ctx.now.date()]
     if closures:
         c = min(closures, key=lambda c: c.date)
@@ -84,27 +84,27 @@ def opening_hours(ctx: Context) -> Reply:
         lines.append(f"Geschlossen am {formatting.date_medium(c.date)}: {c.reason}.")
     buttons = [Button("Termin buchen", payload("book_appointment", service=ctx.service)),
                Button("Wie komme ich hin?", payload("ask_directions", service=ctx.service))]
-    return Reply("utter_opening_hours", "\n".join(lines), buttons)
+    return Reply("utter_opening_hours", "\n".join(fit(lines)), buttons)
 
 
 def _transport_line(t: TransportOption) -> str:
     kind = {"bus": "Bus", "buergerbus": "Bürgerbus", "rufbus": "Rufbus", "bahn": "Bahn", "fuss": "Zu Fuß",
             "taxi": "Taxi"}[t.kind]
-    parts = [kind + (f" {t.line}" if t.line else "")]
-    if t.from_place:
+    line = t.line or ""
+    name = line if line.lower().startswith(kind.lower()) else f"{kind} {line}".strip()
+    parts = [name]
+    if t.from_place and len(t.from_place) <= 30:
         parts.append(f"ab {t.from_place}")
     if t.departures:
-        parts.append(f"({t.departures})")
+        parts.append(f"({first_sentence(t.departures, 12).rstrip('.')})")
     text = " ".join(parts)
-    if t.stop:
-        text += f", Haltestelle {t.stop}" + (f", dann {t.walk_minutes} Min. zu Fuß" if t.walk_minutes else "")
+    if t.stop and t.kind != "fuss":
+        text += f", bis {t.stop}" + (f", dann {t.walk_minutes} Min. zu Fuß" if t.walk_minutes else "")
     if t.kind == "rufbus":
         if t.phone:
-            text += f". Bestellen unter {t.phone}"
+            text += f". Bestellen: {t.phone}"
         if t.booking_lead:
-            text += f", {t.booking_lead}"
-    elif t.note and len(t.note) < 80:
-        text += f". {t.note}"
+            text += f", {first_sentence(t.booking_lead, 10)}"
     return text
 
 
@@ -125,16 +125,18 @@ def directions(ctx: Context) -> Reply:
     # Rufbus and Bürgerbus matter most for people without a car: keep them in view
     options.sort(key=lambda t: {"buergerbus": 0, "bus": 1, "bahn": 1, "rufbus": 2, "fuss": 3, "taxi": 4}[t.kind])
     lines = [f"Weg zu: {off.name}, {_address(off)}"]
-    if options:
-        lines.extend(f"• {_transport_line(t)}" for t in options[:4])
-    else:
-        lines.append("Zu Bus und Bahn habe ich für dieses Amt keine verlässliche Information.")
     acc = off.accessibility
-    lines.append("Stufenloser Zugang: ja." if acc.step_free else "Achtung: Der Zugang ist nicht stufenlos.")
-    if acc.note and len(acc.note) < 100:
-        lines.append(acc.note)
+    access = "Stufenloser Zugang: ja." if acc.step_free else "Achtung: Der Zugang ist nicht stufenlos."
+    if acc.disabled_parking:
+        access += " Behindertenparkplatz vorhanden."
+    options = [t for t in options if t.kind != "fuss"] or options
+    transport = [f"• {_transport_line(t)}" for t in options[:3]]
+    if not transport:
+        transport = ["Zu Bus und Bahn habe ich für dieses Amt keine verlässliche Information."]
+    lines = fit(lines + transport, 62) + [access]
     if acc.parking:
-        lines.append(f"Parken: {acc.parking}" + (" Behindertenparkplatz vorhanden." if acc.disabled_parking else ""))
+        lines.append(f"Parken: {first_sentence(acc.parking, 12)}")
+    lines = fit(lines)
     buttons = [LinkButton("Karte öffnen", map_link(off)),
                Button("Öffnungszeiten", payload("ask_opening_hours", service=ctx.service))]
     return Reply("utter_directions", "\n".join(lines), buttons)

@@ -69,3 +69,27 @@ def bullets(items: list[str]) -> str:
 YES = "Ja"
 NO = "Nein"
 DONT_KNOW = "Weiß nicht"
+
+
+WORD_BUDGET = 80
+
+
+def first_sentence(text: str, max_words: int = 20) -> str:
+    """The first sentence, cut to ``max_words`` words (with '…' when cut)."""
+    import re
+
+    sentence = re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9])", text.strip(), maxsplit=1)[0]
+    words = sentence.split()
+    return " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
+
+
+def fit(lines: list[str], budget: int = WORD_BUDGET) -> list[str]:
+    """Keep lines in order while the total stays within ``budget`` words (the first always stays)."""
+    out, used = [], 0
+    for line in lines:
+        n = len(line.split())
+        if out and used + n > budget:
+            break
+        out.append(line)
+        used += n
+    return out

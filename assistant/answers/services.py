@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from assistant import formatting
 from assistant.answers.context import Context
-from assistant.answers.reply import Button, LinkButton, Reply, bullets, payload
+from assistant.answers.reply import Button, LinkButton, Reply, bullets, first_sentence, fit, payload
 from assistant.kb import conditions
 from assistant.kb.schema import Fee
 
@@ -14,7 +14,8 @@ IDENT_WORDS = {
     "elster": "ein ELSTER-Zertifikat (wie bei der Steuererklärung)",
     "video_ident": "eine Video-Identifizierung mit Ausweis und Kamera",
 }
-MAX_LIST = 6
+MAX_LIST = 5
+MAX_CONDITIONAL = 3
 
 
 def next_step_buttons(ctx: Context, exclude: str) -> list:
@@ -39,16 +40,21 @@ def documents_general(ctx: Context) -> Reply:
     always = [d for d in eff.documents if not d.when]
     conditional = [d for d in eff.documents if d.when]
     lines = [f"{eff.service.short_name} – das brauchen Sie:"]
-    lines.append(bullets([_doc_line(d) for d in always[:MAX_LIST]]) if always else "• keine besonderen Unterlagen")
+    lines += [f"• {d.name}" for d in always[:MAX_LIST]] or ["• keine besonderen Unterlagen"]
+    hidden = max(0, len(always) - MAX_LIST)
     if conditional:
         from assistant.checklist.engine import describe
 
         lines.append("Nur wenn es auf Sie zutrifft:")
-        shown = conditional[: max(2, MAX_LIST - len(always[:MAX_LIST]))]
-        lines.append(bullets([f"{d.name} – nur wenn {describe(conditions.parse(d.when or ''), situations)}" for d in shown]))
-        if len(conditional) > len(shown):
-            lines.append(f"… und {len(conditional) - len(shown)} weitere in der persönlichen Liste.")
-    lines.extend(eff.notes)
+        shown = conditional[:MAX_CONDITIONAL]
+        lines += [f"• {d.name} – nur wenn {describe(conditions.parse(d.when or ''), situations)}" for d in shown]
+        hidden += len(conditional) - len(shown)
+    kept = fit(lines, 64)
+    hidden += sum(1 for line in lines[len(kept):] if line.startswith("•"))
+    lines = kept
+    if hidden:
+        lines.append(f"… und {hidden} weitere – tippen Sie auf „Meine persönliche Liste“.")
+    lines.extend(first_sentence(n) for n in eff.notes[:1])
     buttons = []
     if situations:
         buttons.append(Button("Meine persönliche Liste", payload("ask_documents", service=eff.slug, option="checklist")))
@@ -63,13 +69,13 @@ def _doc_line(doc) -> str:
 def howto(ctx: Context) -> Reply:
     eff = ctx.eff()
     svc = eff.service
-    lines = [svc.summary]
+    lines = [first_sentence(svc.summary, 30)]
+    if svc.deadline:
+        lines.append(f"Frist: {first_sentence(svc.deadline.text, 15)}")
     if svc.steps:
         lines.append("So geht es:")
-        lines.extend(f"{i}. {step}" for i, step in enumerate(svc.steps[:5], 1))
-    if svc.deadline:
-        lines.append(f"Frist: {svc.deadline.text}")
-    return Reply("utter_howto", "\n".join(lines), next_step_buttons(ctx, "howto"))
+        lines.extend(f"{i}. {first_sentence(step, 14)}" for i, step in enumerate(svc.steps[:5], 1))
+    return Reply("utter_howto", "\n".join(fit(lines)), next_step_buttons(ctx, "howto"))
 
 
 def fee_text(fee: Fee) -> str:
@@ -94,8 +100,8 @@ def fees(ctx: Context) -> Reply:
         lines.append(f"Rechtsgrundlage: {'; '.join(bases[:2])}")
     notes = [f.note for f in eff.fees if f.note]
     if notes:
-        lines.append(notes[0])
-    return Reply("utter_fees", "\n".join(lines), next_step_buttons(ctx, "fees"))
+        lines.append(first_sentence(notes[0]))
+    return Reply("utter_fees", "\n".join(fit(lines)), next_step_buttons(ctx, "fees"))
 
 
 def _ask_office_hint(ctx: Context) -> str:
@@ -111,7 +117,7 @@ def online(ctx: Context) -> Reply:
     on = eff.online
     svc = eff.service
     if not on.available:
-        text = f"{svc.short_name}: Das geht leider nicht online. {on.reason_not_online}"
+        text = f"{svc.short_name}: Das geht leider nicht online. {first_sentence(on.reason_not_online or '', 25)}"
         if svc.personal_appearance:
             text += " Sie müssen persönlich ins Amt."
         text += " Soll ich Ihnen einen Termin buchen?"
@@ -119,7 +125,7 @@ def online(ctx: Context) -> Reply:
             Button("Ja, Termin buchen", payload("book_appointment", service=svc.slug)),
             Button("Welche Unterlagen?", payload("ask_documents", service=svc.slug)),
         ])
-    lines = [f"{svc.short_name}: Ja, das geht online. {on.what or ''}".strip()]
+    lines = [f"{svc.short_name}: Ja, das geht online. {first_sentence(on.what or '', 20)}".strip()]
     idents = [i for i in on.identification if i != "none"]
     if idents:
         lines.append("Sie brauchen dafür " + " oder ".join(IDENT_WORDS[i] for i in idents) + ".")
@@ -136,4 +142,4 @@ def online(ctx: Context) -> Reply:
     else:
         lines.append("Den Link zum Online-Antrag Ihrer Gemeinde habe ich leider nicht; fragen Sie im Bürgerbüro.")
     buttons.append(Button("Lieber Termin im Amt", payload("book_appointment", service=svc.slug)))
-    return Reply("utter_online", "\n".join(lines), buttons)
+    return Reply("utter_online", "\n".join(fit(lines)), buttons)

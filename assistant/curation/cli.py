@@ -37,13 +37,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_disable)
     staff.set_defaults(func=lambda a: (staff.print_help(), 2)[1])
 
-    cb = sub.add_parser("callbacks", help="Rückruf-Wünsche")
-    cbs = cb.add_subparsers(dest="callbacks_command", metavar="CALLBACKS_COMMAND")
-    p = cbs.add_parser("list", help="Rückruf-Wünsche anzeigen")
-    p.add_argument("--open", action="store_true", help="nur offene")
-    p.add_argument("--format", choices=["text", "csv"], default="text")
-    p.set_defaults(func=cmd_callbacks)
-    cb.set_defaults(func=lambda a: (cb.print_help(), 2)[1])
+    if "callbacks" not in sub.choices:
+        cb = sub.add_parser("callbacks", help="Rückruf-Wünsche")
+        cbs = cb.add_subparsers(dest="callbacks_command", metavar="CALLBACKS_COMMAND")
+        p = cbs.add_parser("list", help="Rückruf-Wünsche anzeigen")
+        p.add_argument("--open", action="store_true", help="nur offene")
+        p.add_argument("--format", choices=["text", "csv"], default="text")
+        p.set_defaults(func=cmd_callbacks)
+        cb.set_defaults(func=lambda a: (cb.print_help(), 2)[1])
 
     if "appointments" not in sub.choices:  # another feature may own this group
         ap = sub.add_parser("appointments", help="Gebuchte Termine")

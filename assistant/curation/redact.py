@@ -40,7 +40,8 @@ NAME_TRIGGER_RE = re.compile(
     r"mein\s+name\s*:|name\s*:|hier\s+spricht|mit\s+freundlichen\s+grü(?:ß|ss)en|(?:viele|liebe|beste)\s+grü(?:ß|ss)e|"
     r"mfg|lg|gruß|gruss)\s*[,:]?\s*",
     re.IGNORECASE)
-NAME_WORD_RE = re.compile(rf"[{_W}][{_W}'.-]*")
+NAME_WORD_RE = re.compile(rf"[{_W}][{_W}'-]*")
+TITLES = {"dr", "prof", "frau", "herr", "fr", "hr"}
 # words after a trigger that are not (part of) a name
 NAME_STOP = {
     "und", "ich", "aus", "bin", "wohne", "komme", "habe", "hab", "möchte", "moechte", "brauche", "will", "würde",
@@ -91,6 +92,9 @@ def _names(text: str) -> str:
                 break
             words += 1
             cursor = end = wm.end()
+            if wm.group(0).lower() in TITLES and text[cursor:cursor + 1] == ".":
+                cursor = end = cursor + 1
+                words -= 1  # a title does not count as a name word
         if words:
             out.append("[Name]")
             pos = end
