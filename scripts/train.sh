@@ -13,9 +13,16 @@ if [ -f "$MODEL" ] && [ "${FORCE_TRAIN:-0}" != 1 ]; then
 else
   echo "==> Training Rasa model $MODEL (a few minutes on 2 cores)…"
   start=$(date +%s)
-  .venv/rasa/bin/rasa train --fixed-model-name "model-$FP" --out models --quiet 2>&1 \
-    | grep -vE "tensorflow|oneDNN|cuda|TensorRT|rebuild TensorFlow|AVX" || true
-  [ -f "$MODEL" ] || { echo "Training failed: no model at $MODEL" >&2; exit 1; }
+  mkdir -p var
+  .venv/rasa/bin/rasa train --fixed-model-name "model-$FP" --out models > var/train.log 2>&1 &
+  pid=$!
+  while kill -0 $pid 2>/dev/null; do
+    sleep 15
+    step=$(grep -aoE "(Epochs: +[0-9]+%|Starting to train component '[A-Za-z]+')" var/train.log | tail -n 1 || true)
+    [ -n "$step" ] && echo "   … $(( $(date +%s) - start )) s: $step"
+  done
+  wait $pid || true
+  [ -f "$MODEL" ] || { tail -n 40 var/train.log >&2; echo "Training failed: no model at $MODEL (log: var/train.log)" >&2; exit 1; }
   echo "Trained in $(( $(date +%s) - start )) s"
 fi
 ln -sf "$(basename "$MODEL")" models/current.tar.gz

@@ -1,7 +1,6 @@
 """Fixtures for the booking tests: the real knowledge base, SQLite and real PostgreSQL databases."""
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -18,16 +17,6 @@ def kb():
     from assistant.kb.loader import load_kb
 
     return load_kb(ROOT / "kb")
-
-
-def with_office_changes(kb, office_id: str, **booking_changes):
-    """A shallow copy of ``kb`` whose office ``office_id`` has changed booking settings."""
-    office = kb.offices[office_id]
-    assert office.booking is not None
-    changed = office.model_copy(update={"booking": office.booking.model_copy(update=booking_changes)})
-    new = copy.copy(kb)
-    new.offices = {**kb.offices, office_id: changed}
-    return new
 
 
 @pytest.fixture()

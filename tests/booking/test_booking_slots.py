@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from conftest import with_office_changes
+from booking_support import with_office_changes
 
 from assistant.booking import slots as S
 from assistant.kb.schema import Hours

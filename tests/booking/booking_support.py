@@ -1,8 +1,19 @@
-"""Worker for the multi-process booking race (a plain module so spawned children can import it)."""
+"""Helpers for the booking tests (a plain module: spawned worker processes import it too)."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from zoneinfo import ZoneInfo
+
+
+def with_office_changes(kb, office_id: str, **booking_changes):
+    """A shallow copy of ``kb`` whose office ``office_id`` has changed booking settings."""
+    office = kb.offices[office_id]
+    assert office.booking is not None
+    changed = office.model_copy(update={"booking": office.booking.model_copy(update=booking_changes)})
+    new = copy.copy(kb)
+    new.offices = {**kb.offices, office_id: changed}
+    return new
 
 
 def book_in_own_process(db_url, kb, office_id, service, start_iso, now_iso, barrier, results) -> None:
