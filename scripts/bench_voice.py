@@ -6,8 +6,9 @@ script synthesises speech with the configured engine (Pico, else eSpeak NG), enc
 Telegram-style OGG/Opus voice note, transcribes it with the county vocabulary and compares.
 
 Prints: word error rate (raw Whisper and after post-correction), share of service/place terms
-that survive intact, seconds per note (decode + transcribe) median/p95, TTS milliseconds per
-sentence median/p95, OGG encoding ms, model load time and peak RSS.
+that survive intact, seconds per note (decode + transcribe, wall clock and CPU) median/p95, TTS
+milliseconds per sentence median/p95, OGG encoding ms, model load time, peak RSS and the machine's
+load average (wall-clock figures mean little on a busy machine).
 
 Usage: .venv/app/bin/python scripts/bench_voice.py [--format ogg|wav] [--limit N] [--json] [--verbose]
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import statistics
@@ -124,6 +126,7 @@ def run(fmt: str, limit: int | None, verbose: bool) -> dict[str, Any]:
     tts_ms: list[float] = []
     encode_ms: list[float] = []
     stt_seconds: list[float] = []
+    stt_cpu_seconds: list[float] = []
     audio_seconds: list[float] = []
     edits_raw = edits_fixed = ref_words = 0
     terms_total = terms_raw = terms_fixed = 0
@@ -133,9 +136,10 @@ def run(fmt: str, limit: int | None, verbose: bool) -> dict[str, Any]:
         pcm = tts.synthesize_pcm(question, engine=engine)
         t1 = time.perf_counter()
         data = tts.encode(pcm, fmt)  # type: ignore[arg-type]
-        t2 = time.perf_counter()
+        t2, cpu2 = time.perf_counter(), time.process_time()
         transcript = stt.transcribe_bytes(data, vocabulary)
-        t3 = time.perf_counter()
+        t3, cpu3 = time.perf_counter(), time.process_time()
+        stt_cpu_seconds.append(cpu3 - cpu2)
         tts_ms.append((t1 - t0) * 1000)
         encode_ms.append((t2 - t1) * 1000)
         stt_seconds.append(t3 - t2)
@@ -168,6 +172,8 @@ def run(fmt: str, limit: int | None, verbose: bool) -> dict[str, Any]:
         "stt_seconds_median": round(statistics.median(stt_seconds), 2),
         "stt_seconds_p95": round(percentile(stt_seconds, 0.95), 2),
         "stt_seconds_max": round(max(stt_seconds), 2),
+        "stt_cpu_seconds_median": round(statistics.median(stt_cpu_seconds), 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "audio_seconds_median": round(statistics.median(audio_seconds), 2),
         "tts_ms_median": round(statistics.median(tts_ms), 1),
         "tts_ms_p95": round(percentile(tts_ms, 0.95), 1),
@@ -198,11 +204,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"STT seconds per note: median {result['stt_seconds_median']}, p95 {result['stt_seconds_p95']}, "
-        f"max {result['stt_seconds_max']} (audio median {result['audio_seconds_median']} s)"
+        f"max {result['stt_seconds_max']} (audio median {result['audio_seconds_median']} s); "
+        f"CPU seconds per note median {result['stt_cpu_seconds_median']}"
     )
     print(f"TTS ms per sentence: median {result['tts_ms_median']}, p95 {result['tts_ms_p95']}; "
           f"OGG encode median {result['encode_ms_median']} ms")
-    print(f"model load: {result['model_load_seconds']} s; peak RSS: {result['peak_rss_mb']} MB")
+    print(f"model load: {result['model_load_seconds']} s; peak RSS: {result['peak_rss_mb']} MB; "
+          f"machine load average at the end: {result['load_average_1min']}")
     if result["differences"]:
         print("differences (reference | raw | corrected):")
         for diff in result["differences"]:

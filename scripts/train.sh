@@ -26,3 +26,5 @@ else
   echo "Trained in $(( $(date +%s) - start )) s"
 fi
 ln -sf "$(basename "$MODEL")" models/current.tar.gz
+# keep the three newest models (the staff interface can roll back to an older one)
+ls -t models/model-*.tar.gz 2>/dev/null | tail -n +4 | xargs -r rm -f

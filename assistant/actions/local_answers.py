@@ -39,6 +39,14 @@ def _buttons(raw: list[dict[str, str]]) -> list[Any]:
     return out
 
 
+def _known_response(domain: Optional[dict], key: str, fallback: str = "utter_what_else") -> str:
+    """``key`` if the domain declares it (Rasa drops messages with unknown response keys)."""
+    responses = (domain or {}).get("responses")
+    if isinstance(responses, dict) and responses and key not in responses:
+        return fallback
+    return key
+
+
 def answer_reply(ctx: Context, decision: Decision, named: bool) -> Reply:
     """The reply for a decision of kind 'answer' or 'no_information'."""
     kb = ctx.kb
@@ -60,7 +68,7 @@ def answer_reply(ctx: Context, decision: Decision, named: bool) -> Reply:
 
 
 def answer_local(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Context, text: str,
-                 flow: Optional[dict[str, Any]] = None) -> list[EventType]:
+                 flow: Optional[dict[str, Any]] = None, domain: Optional[dict] = None) -> list[EventType]:
     """Answer ``text`` for ``ctx.municipality`` (or ask for the municipality). Returns events."""
     flow = flow if flow is not None else get_flow(tracker)
     decision = decide(ctx.kb, text, ctx.municipality)
@@ -69,7 +77,9 @@ def answer_local(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Contex
         keep = flow if flow.get("type") in RESUMABLE else None
         return [set_flow({"type": "pending", "topic": "local", "text": text[:500], "resume": keep})]
     named = ctx.municipality is None  # answered without knowing where the resident lives
-    send(dispatcher, answer_reply(ctx, decision, named))
+    reply = answer_reply(ctx, decision, named)
+    reply.key = _known_response(domain, reply.key)
+    send(dispatcher, reply)
     events: list[EventType] = [SlotSet("last_topic", "local")]
     if decision.kind == "answer":
         events.append(SlotSet("fallback_count", 0))
@@ -108,4 +118,4 @@ class ActionAnswerLocal(Action):
             send(dispatcher, Reply("utter_what_else", "Was möchten Sie über Ihren Ort wissen? "
                                                       "Fragen Sie zum Beispiel nach Festen, Grünschnitt oder dem Gemeindesaal."))
             return events
-        return events + answer_local(dispatcher, tracker, ctx, text)
+        return events + answer_local(dispatcher, tracker, ctx, text, domain=domain)

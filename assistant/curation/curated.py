@@ -151,7 +151,7 @@ def annotate(text: str, kb: Optional[KnowledgeBase], service: Optional[str]) -> 
 
 def prepare(text: str) -> str:
     """Check and clean a staff-entered example (raises CurationError)."""
-    cleaned = clean_example(text or "")
+    cleaned = clean_example(plain(text or ""))
     cleaned = cleaned.lstrip("/").strip()
     if not cleaned:
         raise CurationError("Bitte geben Sie einen Beispielsatz ein.")

@@ -22,7 +22,7 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.orm import sessionmaker
 
-from assistant.curation.redact import redact
+from assistant.curation.redact import PLACEHOLDER_RE, redact
 from assistant.curation.similarity import TfidfIndex
 from assistant.kb.loader import normalize
 
@@ -37,7 +37,7 @@ REASONS = {
     "thumbs_down": "Daumen runter",
     "human": "Mensch gewünscht",
 }
-CLUSTER_SIMILARITY = 0.7
+CLUSTER_SIMILARITY = 0.6
 MAX_EVENTS = 200_000
 
 _engines: dict[str, Engine] = {}
@@ -89,10 +89,15 @@ class Turn:
 
 
 def text_key(message: str) -> str:
-    """Grouping and decision key of a message text."""
+    """Grouping and decision key of a message text (redacted: no personal data in the key)."""
     if message.startswith("/"):
         return message.split("{")[0][:100]
-    return normalize(message)[:500]
+    return normalize(redact(message))[:500]
+
+
+def cluster_text(message: str) -> str:
+    """What similarity is computed on: the redacted text without the placeholders."""
+    return normalize(PLACEHOLDER_RE.sub(" ", redact(message)))
 
 
 def load_turns(tracker_url: str, since: dt.datetime, event_ids: Optional[Iterable[int]] = None
@@ -232,7 +237,8 @@ def cluster(items: list[Item], threshold: float = CLUSTER_SIMILARITY) -> list[Cl
         by_key.setdefault(item.turn.key, []).append(item)
     keys = sorted(by_key, key=lambda k: (-len(by_key[k]), k))
     text_keys = [k for k in keys if not k.startswith("/")]
-    index = TfidfIndex(text_keys, text_keys) if text_keys else None
+    texts = [cluster_text(by_key[k][0].turn.text) or k for k in text_keys]
+    index = TfidfIndex(texts, text_keys) if text_keys else None
     vectors = {k: index.vectors[i] for i, k in enumerate(text_keys)} if index else {}
     clusters: list[Cluster] = []
     heads: list[str] = []

@@ -19,7 +19,7 @@ STOPWORDS = frozenset("""
 a ab aber als am an auch auf aus bei beim bin bis bitte da das dass de dem den der des die dir du ein eine einem
 einen einer es fuer gibt gut hab habe hat hallo ich ihr im in ist ja kann koennen man mein meine meinem meinen
 meiner mich mir mit moechte muss nach nicht noch oder sie sind so uns und vom von was welche wer wie wir wo zu zum
-zur mal denn eigentlich gerne gern guten tag
+zur mal denn eigentlich gerne gern guten tag wann wohin woher wen wem warum welcher welches
 """.split())
 
 

@@ -88,6 +88,9 @@ class StaffState:
 
 
 STATE = web.AppKey("staff_state", StaffState)
+STAFF = web.RequestKey("staff", StaffContext)
+FORM = web.RequestKey("staff_form", object)
+NEXT = web.RequestKey("staff_next", str)
 
 MESSAGES = {
     "added": ("ok", "Danke! Der Satz ist als Trainingsbeispiel gespeichert. Er wirkt nach dem nächsten Training."),
@@ -201,10 +204,10 @@ def staff_only(role: str = "editor") -> Callable[[Handler], Handler]:
                 if not auth.csrf_ok(ctx.csrf, str(form.get("csrf_token") or "")):
                     return html(forbidden_page(ctx, "Die Sicherheitsprüfung ist fehlgeschlagen. Bitte laden Sie die "
                                                     "Seite neu und versuchen Sie es noch einmal."), 403)
-                request["form"] = form
+                request[FORM] = form
             if role == "admin" and not ctx.is_admin:
                 return html(forbidden_page(ctx, "Diese Seite ist nur für die Verwaltung (Rolle admin)."), 403)
-            request["staff"] = ctx
+            request[STAFF] = ctx
             response = await handler(request)
             response.headers["Cache-Control"] = "no-store"
             return response
@@ -215,11 +218,11 @@ def staff_only(role: str = "editor") -> Callable[[Handler], Handler]:
 
 
 def ctx_of(request: web.Request) -> StaffContext:
-    return request["staff"]
+    return request[STAFF]
 
 
 def form_of(request: web.Request) -> Any:
-    return request["form"]
+    return request[FORM]
 
 
 # ------------------------------------------------------------------ login / logout
@@ -227,7 +230,7 @@ def form_of(request: web.Request) -> Any:
 def _login_form(request: web.Request, error: str = "", username: str = "", status: int = 200) -> web.Response:
     token = secrets.token_urlsafe(24)
     resp = html(login_page(error, username, token, safe_next(request.query.get("next", "")
-                                                                 or str(request.get("next", "")))), status)
+                                                                 or request.get(NEXT, ""))), status)
     resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=state(request).secure_cookies,
                     path="/staff", max_age=3600)
     return resp
@@ -244,7 +247,7 @@ async def login_get(request: web.Request) -> web.StreamResponse:
 async def login_post(request: web.Request) -> web.StreamResponse:
     st = state(request)
     form = await request.post()
-    request["next"] = str(form.get("next") or "")
+    request[NEXT] = str(form.get("next") or "")
     if not auth.csrf_ok(request.cookies.get(LOGIN_COOKIE), str(form.get("csrf_token") or "")):
         return html(forbidden_page(None, "Die Sicherheitsprüfung ist fehlgeschlagen. Bitte laden Sie die "
                                          "Anmeldeseite neu."), 403)
@@ -468,10 +471,11 @@ def _problems_html(problems: list, rel_path: str) -> str:
 
     def item(p: Any, with_file: bool) -> str:
         where = f"Zeile {p.line}" if p.line else "Datei"
-        if with_file:
-            where = f"{p.file}, {where}"
         fld = f" ({h(p.field)})" if p.field else ""
-        return f"<li><strong>{h(where)}</strong>{fld}: {h(p.message)}</li>"
+        if with_file:
+            return f"<li><strong>{h(p.file)}, {h(where)}</strong>{fld}: {h(p.message)}</li>"
+        label = f'<a href="#content" data-line="{int(p.line)}">{h(where)}</a>' if p.line else h(where)
+        return f"<li><strong>{label}</strong>{fld}: {h(p.message)}</li>"
 
     out = '<div class="errors" role="alert"><h2>Nicht gespeichert – bitte korrigieren Sie:</h2>'
     if own:

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from telegram import BotCommand, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -84,6 +84,7 @@ class Bridge:
     def build_application(self) -> Application:
         """The PTB application with every handler registered (see :meth:`register`)."""
         s = self.settings
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines contain the bot token
         builder = (
             Application.builder()
             .token(s.token)

@@ -1,4 +1,4 @@
-"""Helpers for the booking tests (a plain module: spawned worker processes import it too)."""
+"""Helpers for the booking tests (a plain module, also used inside the worker processes)."""
 from __future__ import annotations
 
 import copy

@@ -247,3 +247,14 @@ def test_precheck_only_looks_at_needed_documents(kb):
     present, _ = precheck(checklist, "Ich habe meinen alten Ausweis und ein Foto")
     assert "alter_ausweis" not in {d.id for d in present}  # not needed without a previous ID
     assert "passbild" in {d.id for d in present}
+
+
+def test_describe_without_labels_quotes_the_question():
+    from assistant.kb.schema import Situation
+
+    situations = {"a": Situation(question="Sind Sie verheiratet?"),
+                  "b": Situation(question="Haben Sie Kinder?", label="Sie Kinder haben", label_no="Sie keine Kinder haben")}
+    assert describe(conditions.parse("a"), situations) == "Ihre Antwort auf „Sind Sie verheiratet?“ Ja ist"
+    assert describe(conditions.parse("not a"), situations) == "Ihre Antwort auf „Sind Sie verheiratet?“ Nein ist"
+    assert describe(conditions.parse("b or not b"), situations) == "Sie Kinder haben oder Sie keine Kinder haben"
+    assert describe(conditions.parse("not (a and b)"), situations).startswith("nicht gilt: ")

@@ -190,3 +190,11 @@ def staff_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Staff
     add_feedback(env.database_url, "s5", "up", "Ein Reisepass kostet 70 Euro.")
     yield env
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def kb():
+    """The real knowledge base, loaded once for this folder (tests must not change it; deep-copy first)."""
+    from assistant.kb.loader import load_kb
+
+    return load_kb(ROOT / "kb")

@@ -151,7 +151,14 @@ async def test_secure_cookie_with_https_public_url(staff_env: StaffEnv, monkeypa
     get_settings.cache_clear()
     staff_env.add_user("erika", "editor")
     async with TestClient(TestServer(create_app(get_settings()))) as c:
-        resp = await login(c, "erika", PASSWORD)
+        # Secure cookies are not sent back over plain http by the client: pass the login token by hand
+        page = await c.get("/staff/login")
+        login_raw = [v for k, v in page.raw_headers if k.lower() == b"set-cookie"][0].decode()
+        assert "Secure" in login_raw and "HttpOnly" in login_raw and "SameSite=Strict" in login_raw
+        token = login_raw.split(";")[0].split("=", 1)[1]
+        resp = await c.post("/staff/login", data={"username": "erika", "password": PASSWORD, "csrf_token": token},
+                            headers={"Cookie": f"staff_login_csrf={token}"}, allow_redirects=False)
+        assert resp.status == 303
         raw = [v for k, v in resp.raw_headers if k.lower() == b"set-cookie" and v.startswith(b"staff_session=")][0]
         assert b"Secure" in raw and b"HttpOnly" in raw and b"SameSite=Strict" in raw
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from assistant.db import make_engine
 from assistant.kb.store import read_kb, stored_hash
@@ -127,12 +127,65 @@ def test_export_json_roundtrips_every_service():
     assert set(data["municipalities"]) == {"musterstadt", "kleinwalde", "eichenbrueck", "auental"}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: export_jsonld ignores hours.monthly, so the Bürgermobil's "
-                                       "regular visits (2nd/4th Monday, 1st/3rd Wednesday) are missing")
-def test_export_jsonld_includes_buergermobil_visits(kb):
-    from assistant.kb.export import export_jsonld
+def _edit(path: Path, old: str, new: str) -> int:
+    """Replace the first line containing ``old`` (must be unique); return its 1-based line number."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    hits = [i for i, ln in enumerate(lines) if old in ln]
+    assert len(hits) == 1, (path, old, hits)
+    lines[hits[0]] = lines[hits[0]].replace(old, new)
+    path.write_text("".join(lines), encoding="utf-8")
+    return hits[0] + 1
 
-    node = next(n for n in export_jsonld(kb)["@graph"] if n["@id"] == "#office-buergermobil")
-    opening = [s for s in node["openingHoursSpecification"] if s["opens"] != "00:00"]
-    # more than the single special date 2026-05-26: the monthly visits must be expressed somehow
-    assert len(opening) > 1
+
+def test_check_reports_every_kind_of_breakage(kb_copy):
+    """One broken copy with eight different mistakes in eight files: each is named with file:line [field]."""
+    cat, mun = kb_copy / "catalogue", kb_copy / "municipalities"
+    expected: list[tuple[str, str]] = []  # (regex that must match a line of stderr, what it is)
+
+    line = _edit(mun / "kleinwalde" / "municipality.yml", "  briefwahl:", "  reisepas:")
+    expected.append((rf"municipalities/kleinwalde/municipality\.yml:{line} \[services\.reisepas\]: .*reisepas",
+                     "unknown slug"))
+
+    elterngeld = cat / "elterngeld.yml"
+    text = elterngeld.read_text(encoding="utf-8")
+    start = text.index("\nsummary:") + 1
+    end = text.index("\n", start)
+    while text[end + 1:end + 3] == "  ":  # folded block lines
+        end = text.index("\n", end + 1)
+    elterngeld.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    expected.append((r"catalogue/elterngeld\.yml:\d+ \[summary\]: Pflichtfeld fehlt", "missing summary"))
+
+    musterstadt = mun / "musterstadt" / "municipality.yml"
+    lines = musterstadt.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = next(i for i, ln in enumerate(lines) if 'di: ["08:00-12:00", "13:00-18:00"]' in ln)
+    lines[first] = lines[first].replace('"13:00-18:00"', '"25:00-26:00"')
+    musterstadt.write_text("".join(lines), encoding="utf-8")
+    expected.append((r"municipalities/musterstadt/municipality\.yml:\d+ \[offices\.0\.hours[^]]*\]: .*25:00-26:00",
+                     "malformed hours"))
+
+    line = _edit(kb_copy / "county.yml", "  - id: lra_wohngeld", "  - id: lra_bauamt")
+    expected.append((rf"county\.yml:{line} \[id\]: .*lra_bauamt", "duplicate office id"))
+
+    line = _edit(cat / "fuehrungszeugnis.yml", "personal_appearance: false", "personal_appearance: false: true")
+    expected.append((rf"catalogue/fuehrungszeugnis\.yml:{line}: YAML-Syntaxfehler", "yaml syntax"))
+
+    line = _edit(cat / "personalausweis.yml", "    when: has_previous_id", "    when: has_previous_id and is_robot")
+    expected.append((rf"catalogue/personalausweis\.yml:{line} \[documents\.\d+\.when\]: .*is_robot",
+                     "undeclared situation"))
+
+    reisepass = cat / "reisepass.yml"
+    raw = reisepass.read_text(encoding="utf-8")
+    latin = "\n".join(ln if ln.startswith("name:") else ln.encode("ascii", "replace").decode("ascii")
+                      for ln in raw.split("\n"))
+    reisepass.write_bytes(latin.replace("name: Reisepass beantragen", "name: Reisepaß beantragen").encode("latin-1"))
+    line = next(i for i, ln in enumerate(latin.split("\n"), 1) if ln.startswith("name:"))
+    expected.append((rf"catalogue/reisepass\.yml:{line}: Datei ist nicht UTF-8", "non-UTF-8"))
+
+    (cat / "fundsache.yml").write_text("", encoding="utf-8")
+    expected.append((r"catalogue/fundsache\.yml: Datei ist leer", "empty file"))
+
+    proc = run_cli("kb", "check", str(kb_copy))
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    missing = [(rx, what) for rx, what in expected if not any(re.search(rx, ln) for ln in lines)]
+    assert missing == [], proc.stderr

@@ -1,12 +1,8 @@
-"""Effective (merged) views and name resolution; generated NLU vocabulary."""
+"""Effective (merged) views of the knowledge base and name resolution."""
 from __future__ import annotations
 
-import json
-
 import pytest
-import yaml
 
-from assistant.kb.nlu import write_nlu_files
 from assistant.kb.views import (
     effective_service,
     resolve_municipality,
@@ -83,16 +79,3 @@ def test_resolve_office(kb):
     assert resolve_office(kb, "rollendes Rathaus") == "buergermobil"
     assert resolve_office(kb, "Gemeindehaus Kleinwalde") == "kleinwalde_buergerbuero"
     assert resolve_office(kb, "Mondbasis") is None
-
-
-def test_generated_nlu_files(kb, tmp_path):
-    nlu_path, gaz_path = write_nlu_files(kb, tmp_path)
-    data = yaml.safe_load(nlu_path.read_text(encoding="utf-8"))
-    items = data["nlu"]
-    synonyms = {i["synonym"]: i["examples"] for i in items if "synonym" in i}
-    assert "- perso" in synonyms["personalausweis"].splitlines()
-    lookups = {i["lookup"]: i["examples"] for i in items if "lookup" in i}
-    assert "- kleinwalde" in lookups["place"] and "- führungszeugnis" in lookups["service"]
-    gaz = json.loads(gaz_path.read_text(encoding="utf-8"))
-    assert gaz["service"]["Perso"] == "personalausweis"
-    assert gaz["place"]["Oberwalde"] == "Oberwalde"

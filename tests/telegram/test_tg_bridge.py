@@ -356,3 +356,27 @@ def test_token_is_redacted_and_httpx_quiet(caplog: pytest.LogCaptureFixture) -> 
                                None)
     RedactToken(token).filter(record)
     assert record.getMessage() == "GET https://api/bot<token>/getMe"
+
+
+async def test_background_tasks_send_reminders_and_stop(fake_tg: FakeTelegram, rasa: FakeRasa, bridge_settings,
+                                                        run_bridge, app_env, kb) -> None:
+    from assistant.booking.models import Appointment
+    from assistant.db import get_sessionmaker
+
+    tz = ZoneInfo("Europe/Berlin")
+    tomorrow = dt.datetime.now(tz).replace(hour=11, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    start = tomorrow.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    with get_sessionmaker()() as session:
+        session.add(Appointment(code="LOOP23", office_id="kleinwalde_buergerbuero", service_slug="reisepass",
+                                start=start, end=start + dt.timedelta(minutes=20), counter=1, channel="telegram",
+                                reminder_target=str(CHAT), created_at=start))
+        session.commit()
+    settings = bridge_settings(rasa.url, reminder_interval=0.05, outbox_retry_interval=0.05,
+                               reminder_from_hour=0, reminder_until_hour=24)
+    async with run_bridge(settings, kb_loader=lambda: kb) as bridge:
+        tasks = list(bridge._tasks)
+        assert len(tasks) == 2 and not any(t.done() for t in tasks)
+        await fake_tg.wait_for_text("LOOP23", CHAT)
+        await asyncio.sleep(0.3)  # several more rounds: still only one reminder
+    assert len([t for t in fake_tg.sent_texts(CHAT) if "LOOP23" in t]) == 1
+    assert all(t.done() for t in tasks) and bridge._tasks == []

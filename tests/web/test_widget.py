@@ -34,10 +34,15 @@ def bot_count(page: Any) -> int:
 
 
 def wait_reply(page: Any, before: int) -> Any:
-    """Wait until the widget is idle again and shows more bot messages than ``before``."""
+    """Wait until the widget is idle again and shows more bot messages than ``before``
+    (fails with the widget's own message if it showed an error instead)."""
+    errors = page.locator(".bw-error").count()
     page.wait_for_function(
-        """n => document.querySelector('.bw-log').getAttribute('aria-busy') === 'false'
-               && document.querySelectorAll('.bw-bot').length > n""", arg=before, timeout=REPLY_TIMEOUT)
+        """([n, e]) => document.querySelector('.bw-log').getAttribute('aria-busy') === 'false'
+               && (document.querySelectorAll('.bw-bot').length > n
+                   || document.querySelectorAll('.bw-error').length > e)""", arg=[before, errors],
+        timeout=REPLY_TIMEOUT)
+    assert page.locator(".bw-error").count() == errors, page.locator(".bw-error").last.inner_text()
     return page.locator(".bw-bot").last
 
 
@@ -46,8 +51,9 @@ def ask(page: Any, text: str) -> Any:
     box = page.get_by_label("Ihre Nachricht")
     box.fill(text)
     box.press("Enter")
+    reply = wait_reply(page, before)
     expect(page.locator(".bw-user").last).to_contain_text(text)
-    return wait_reply(page, before)
+    return reply
 
 
 def stored(page: Any, key: str) -> Any:
@@ -473,3 +479,17 @@ def test_reduced_motion(new_page):
     page = new_page(reduced_motion="reduce")
     open_widget(page)
     assert page.evaluate("getComputedStyle(document.querySelector('#bw-panel')).animationName") == "none"
+
+
+def test_escape_cancels_recording(new_page):
+    page = new_page(permissions=["microphone"])
+    open_widget(page)
+    page.get_by_role("button", name="Spracheingabe starten").click()
+    expect(page.locator(".bw-mic")).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Escape")
+    expect(page.locator(".bw-launcher")).to_be_focused()
+    expect(page.locator(".bw-mic")).to_have_attribute("aria-pressed", "false")
+    page.locator(".bw-launcher").click()
+    expect(page.locator(".bw-mic")).to_have_accessible_name("Spracheingabe starten")
+    assert not [r for r in page.requests if r.url.endswith("/api/stt")]
+    expect(page.locator(".bw-error")).to_have_count(0)

@@ -11,6 +11,28 @@
     });
   });
 
+  // "Zeile 12" in a validation error: jump to that line in the editor
+  document.querySelectorAll("a[data-line]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var area = document.getElementById("content");
+      if (!area) {
+        return;
+      }
+      event.preventDefault();
+      var line = parseInt(link.getAttribute("data-line"), 10) || 1;
+      var lines = area.value.split("\n");
+      var start = 0;
+      for (var i = 0; i < line - 1 && i < lines.length; i++) {
+        start += lines[i].length + 1;
+      }
+      var end = start + (lines[line - 1] || "").length;
+      area.focus();
+      area.setSelectionRange(start, end);
+      var lineHeight = parseFloat(window.getComputedStyle(area).lineHeight) || 18;
+      area.scrollTop = Math.max(0, (line - 5) * lineHeight);
+    });
+  });
+
   var run = document.getElementById("run");
   if (!run || run.getAttribute("data-status") !== "running") {
     return;

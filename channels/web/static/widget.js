@@ -293,7 +293,7 @@
 
   function setBusy(on) {
     busy = on;
-    sendBtn.disabled = on;
+    sendBtn.disabled = clearBtn.disabled = on;
     log.setAttribute("aria-busy", String(on));
     var t = panel.querySelector(".bw-typing");
     if (t) t.remove();
@@ -403,7 +403,7 @@
         stream.getTracks().forEach(function (t) { t.stop(); });
         recorder = null;
         setRecording(false);
-        transcribe(new Blob(chunks, { type: rec.mimeType || type || "audio/webm" }));
+        if (!rec.discard) transcribe(new Blob(chunks, { type: rec.mimeType || type || "audio/webm" }));
       };
       rec.start();
       setRecording(true);
@@ -417,6 +417,9 @@
         : name === "NotFoundError" ? "Es wurde kein Mikrofon gefunden. Bitte schreiben Sie Ihre Frage."
           : "Die Aufnahme konnte nicht gestartet werden. Bitte schreiben Sie Ihre Frage.");
     });
+  }
+  function cancelRecording() {
+    if (recorder) { recorder.discard = true; recorder.stop(); }
   }
   function transcribe(blob) {
     if (!blob.size) { renderNotice("Die Aufnahme war leer. Bitte versuchen Sie es noch einmal."); return; }
@@ -433,6 +436,7 @@
         mic.disabled = false;
         var text = typeof d.text === "string" ? d.text.trim() : "";
         if (!text) renderNotice("Ich habe leider nichts verstanden. Bitte sprechen Sie noch einmal oder schreiben Sie Ihre Frage.");
+        else if (busy) input.value = text;
         else send(text, text, true);
       }, function (err) {
         mic.disabled = false;
@@ -449,7 +453,7 @@
     input.focus();
   }
   function close() {
-    if (recorder) recorder.stop();
+    cancelRecording();
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     root.classList.remove("bw-open");
@@ -477,6 +481,7 @@
   clearBtn.addEventListener("click", function () {
     var old = sender;
     stopAudio();
+    cancelRecording();
     fetch(SERVER + "/api/conversation/" + encodeURIComponent(old), { method: "DELETE" }).catch(function () {});
     sender = newId();
     history = [];

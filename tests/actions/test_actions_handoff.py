@@ -1,0 +1,74 @@
+"""Human hand-off: phone while the office is open, otherwise a stored callback request."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from assistant.booking.models import CallbackRequest
+
+
+def test_callback_when_office_closed(chat, clock, session, kb):
+    clock.set(2026, 11, 2, 10, 0)  # Monday: Kleinwalde's Bürgerbüro is closed
+    turn = chat.say("request_human", "Ich möchte mit einem Menschen sprechen", {"place": "Kleinwalde"})
+    assert turn.keys == ["utter_callback_ask"]
+    assert [b["payload"] for b in turn.buttons()] == ["/affirm", "/deny"]
+    assert chat.flow == {"type": "callback", "stage": "offer", "topic": "allgemeine Frage",
+                         "office": "kleinwalde_buergerbuero"}
+
+    turn = chat.say("affirm", "/affirm")
+    assert turn.keys == ["utter_callback_ask"]
+    assert chat.flow["stage"] == "phone"
+
+    turn = chat.say("inform", "Das ist ein Wort, keine Nummer")
+    assert turn.keys == ["utter_callback_ask"] and chat.flow["stage"] == "phone"  # asked again
+
+    turn = chat.say("inform", "0345 123456")
+    assert turn.keys == ["utter_callback_ask"]
+    assert chat.flow["stage"] == "time" and chat.flow["phone"] == "0345 123456"
+    assert session.scalars(select(CallbackRequest)).all() == []
+
+    turn = chat.click(next(b for b in turn.buttons() if "vormittags" in b["payload"]))
+    assert turn.keys == ["utter_callback_done"]
+    assert chat.flow == {}
+    session.expire_all()
+    (req,) = session.scalars(select(CallbackRequest)).all()
+    assert (req.office_id, req.phone, req.preferred_time, req.topic) == (
+        "kleinwalde_buergerbuero", "0345 123456", "vormittags", "allgemeine Frage")
+    assert req.done_at is None
+
+
+def test_callback_topic_is_the_service(chat, clock, session, kb):
+    clock.set(2026, 11, 2, 10, 0)
+    chat.say("request_human", "Mitarbeiter bitte", {"place": "Kleinwalde", "service": "hund_anmelden"})
+    chat.say("inform", "Meine Nummer: +49 345 1234567")  # a number right away skips the yes
+    assert chat.flow["stage"] == "time"
+    turn = chat.say("dont_know", "/dont_know")
+    assert turn.keys == ["utter_callback_done"]
+    (req,) = session.scalars(select(CallbackRequest)).all()
+    assert req.topic == kb.services["hund_anmelden"].short_name
+    assert req.phone == "+49 345 1234567" and req.preferred_time == "egal"
+
+
+def test_declining_the_callback_stores_nothing(chat, clock, session):
+    clock.set(2026, 11, 2, 10, 0)
+    chat.say("request_human", "Mensch bitte", {"place": "Kleinwalde"})
+    turn = chat.say("deny", "/deny")
+    assert turn.keys == ["utter_what_else"]
+    assert chat.flow == {}
+    assert session.scalars(select(CallbackRequest)).all() == []
+
+
+def test_phone_number_while_office_is_open(chat, clock, kb):
+    clock.set(2026, 11, 3, 10, 0)  # Tuesday 10:00: open
+    turn = chat.say("request_human", "Ich möchte mit einem Menschen sprechen", {"place": "Kleinwalde"})
+    assert turn.keys == ["utter_human_phone"]
+    assert kb.offices["kleinwalde_buergerbuero"].phone in turn.message["text"]
+    assert [b["payload"] for b in turn.buttons()] == ['/request_human{"option": "callback"}']
+    turn = chat.click(turn.buttons()[0])
+    assert turn.keys == ["utter_callback_ask"]
+    assert chat.flow["stage"] == "phone"
+
+
+def test_holiday_counts_as_closed(chat, clock):
+    clock.set(2026, 1, 6, 10, 0)  # Tuesday, Heilige Drei Könige
+    turn = chat.say("request_human", "Ich möchte mit einem Menschen sprechen", {"place": "Kleinwalde"})
+    assert turn.keys == ["utter_callback_ask"]
