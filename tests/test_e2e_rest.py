@@ -145,9 +145,10 @@ def test_bad_input_gets_clear_german_errors(stack):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=10)
     assert err.value.code == 400
-    assert "Ungültige Anfrage" in err.value.read().decode()
+    assert "Ungültige Anfrage" in json.loads(err.value.read())["error"]
     huge = json.dumps({"sender": "x1", "message": "a" * 5000}).encode()
     req = urllib.request.Request(f"{stack.web_url}/api/chat", data=huge, headers={"Content-Type": "application/json"})
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=10)
     assert err.value.code == 413
+    assert "zu lang" in json.loads(err.value.read())["error"]

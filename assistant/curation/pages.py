@@ -118,7 +118,7 @@ def select(name: str, options: Iterable[tuple[str, str]], selected: str = "", la
     return f'{lab}<select id="{h(id_)}" name="{h(name)}"{req}>{opts}</select>'
 
 
-def login_page(error: str = "", username: str = "", csrf: str = "", next_url: str = "") -> str:
+def login_page(error: str = "", username: str = "", csrf: str = "", next_url: str = "", info: str = "") -> str:
     body = ('<form method="post" action="/staff/login" class="card login">'
             f'<input type="hidden" name="csrf_token" value="{h(csrf)}">'
             f'<input type="hidden" name="next" value="{h(next_url)}">'
@@ -129,7 +129,10 @@ def login_page(error: str = "", username: str = "", csrf: str = "", next_url: st
             'autocomplete="current-password" required maxlength="1024">'
             '<button type="submit">Anmelden</button></form>'
             '<p class="hint">Noch keinen Zugang? Die Verwaltung legt ihn mit <code>assistant staff add NAME</code> an.</p>')
-    return layout("Anmelden", body, None, notices=[("error", error)] if error else [])
+    notices = [("error", error)] if error else []
+    if info:
+        notices.append(("ok", info))
+    return layout("Anmelden", body, None, notices=notices)
 
 
 def forbidden_page(ctx: Optional[StaffContext], text: str) -> str:

@@ -111,9 +111,9 @@ def appointments_today(sm: sessionmaker, kb, tz: ZoneInfo, day: Optional[dt.date
 # ------------------------------------------------------------------ charts
 
 def bar_chart(rows: Sequence[tuple[str, float]], title: str, value_format: str = "{:.0f}",
-              max_value: Optional[float] = None, width: int = 560) -> str:
+              max_value: Optional[float] = None, width: int = 680) -> str:
     """A horizontal bar chart as inline SVG (presentation attributes only, CSP friendly)."""
-    label_w, value_w, row_h = 170, 60, 26
+    label_w, value_w, row_h = 260, 60, 26
     bar_w = width - label_w - value_w
     top = max([v for _, v in rows] + [0.0]) if max_value is None else max_value
     height = max(row_h, row_h * len(rows)) + 6
@@ -124,7 +124,7 @@ def bar_chart(rows: Sequence[tuple[str, float]], title: str, value_format: str =
     for i, (label, value) in enumerate(rows):
         y = 3 + i * row_h
         w = 0 if not top else max(1.0, bar_w * value / top) if value else 0
-        short = label if len(label) <= 24 else label[:23] + "…"
+        short = label if len(label) <= 34 else label[:33] + "…"
         parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="chart-label">{escape(short)}</text>'
                      f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3" class="bar"/>'
                      f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" class="chart-value">{escape(value_format.format(value))}</text>')

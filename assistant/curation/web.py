@@ -61,6 +61,7 @@ from assistant.curation.redact import redact
 from assistant.curation.settings import CurationSettings, curation_settings
 from assistant.curation.training import STATUS_LABELS, STEP_LABELS, STEPS, AlreadyRunning, TrainingManager, tail
 from assistant.kb.loader import KBValidationError, KnowledgeBase, load_kb
+from assistant.web.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ COOKIE = "staff_session"
 LOGIN_COOKIE = "staff_login_csrf"
 MAX_CLUSTERS = 100
 MAX_EVENT_IDS = 200
+LOGINS_PER_MINUTE = 20  # per client address, on top of the per-user lockout
 
 
 @dataclass
@@ -77,6 +79,7 @@ class StaffState:
     csettings: CurationSettings
     sm: sessionmaker
     training: TrainingManager
+    login_limit: RateLimiter
 
     @property
     def tz(self) -> ZoneInfo:
@@ -229,8 +232,9 @@ def form_of(request: web.Request) -> Any:
 
 def _login_form(request: web.Request, error: str = "", username: str = "", status: int = 200) -> web.Response:
     token = secrets.token_urlsafe(24)
+    info = MESSAGES["logged_out"][1] if request.query.get("m") == "logged_out" and not error else ""
     resp = html(login_page(error, username, token, safe_next(request.query.get("next", "")
-                                                                 or request.get(NEXT, ""))), status)
+                                                                 or request.get(NEXT, "")), info), status)
     resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=state(request).secure_cookies,
                     path="/staff", max_age=3600)
     return resp
@@ -253,6 +257,8 @@ async def login_post(request: web.Request) -> web.StreamResponse:
                                          "Anmeldeseite neu."), 403)
     username = str(form.get("username") or "")[:64]
     password = str(form.get("password") or "")[:1024]
+    if not st.login_limit.allow(request.remote or "unknown"):
+        return _login_form(request, "Zu viele Anmeldeversuche. Bitte warten Sie eine Minute.", username, 429)
 
     def check() -> tuple[Optional[str], auth.LoginResult]:
         with st.sm() as session:
@@ -915,7 +921,8 @@ def setup_staff_routes(app: web.Application) -> None:
     settings = app[SETTINGS]
     csettings = curation_settings()
     sm = get_sessionmaker(settings.effective_database_url)
-    app[STATE] = StaffState(settings, csettings, sm, TrainingManager(settings, csettings, sm))
+    app[STATE] = StaffState(settings, csettings, sm, TrainingManager(settings, csettings, sm),
+                            RateLimiter(LOGINS_PER_MINUTE))
     r = app.router
     r.add_get("/staff", index)
     r.add_get("/staff/", index)

@@ -241,7 +241,7 @@ class Bridge:
                 logger.info("voice note not usable: %s (%s)", exc.reason, exc.detail)
                 await self.send_text(context.bot, chat_id, exc.user_message)
                 return
-            text = " ".join(transcript.text.split())
+            text = " ".join(transcript.text.split()).lstrip("/")  # never a payload
             if not text:
                 await self.send_text(context.bot, chat_id, DEFAULT_INPUT_MESSAGE)
                 return

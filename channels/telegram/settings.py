@@ -3,6 +3,20 @@
 The shared settings (token, base URL, webhook secret/URL, Rasa URL, var dir, time zone, retention)
 come from :func:`assistant.config.get_settings`; everything that only the bridge needs is read here
 from ``TELEGRAM_*`` environment variables. Nothing is read at import time.
+
+Shared (assistant.config): ``TELEGRAM_BOT_TOKEN`` (required), ``TELEGRAM_BASE_URL`` (Bot API root,
+e.g. a local Bot API server or the test fake; empty = api.telegram.org), ``TELEGRAM_WEBHOOK_SECRET``
+and ``TELEGRAM_WEBHOOK_URL`` (webhook mode), ``ASSISTANT_RASA_URL``, ``ASSISTANT_VAR_DIR``,
+``ASSISTANT_TIMEZONE``, ``ASSISTANT_APPOINTMENT_RETENTION_DAYS``; the bridge must also see the same
+``ASSISTANT_DATABASE_URL`` and ``ASSISTANT_TRACKER_DATABASE_URL`` as the action server and Rasa.
+
+Bridge only (defaults in brackets): ``TELEGRAM_WEBHOOK_LISTEN`` [127.0.0.1], ``TELEGRAM_WEBHOOK_PORT``
+[8443], ``TELEGRAM_WEBHOOK_PATH`` [/telegram/webhook], ``TELEGRAM_STATE_DB``
+[<var dir>/telegram_bridge.sqlite3], ``TELEGRAM_RASA_TIMEOUT_SECONDS`` [30],
+``TELEGRAM_REMINDER_INTERVAL_MINUTES`` [15; 0 = off], ``TELEGRAM_REMINDER_FROM_HOUR`` [8],
+``TELEGRAM_REMINDER_UNTIL_HOUR`` [20], ``TELEGRAM_OUTBOX_RETRY_SECONDS`` [30; 0 = off],
+``TELEGRAM_OUTBOX_MAX_AGE_MINUTES`` [60], ``TELEGRAM_FEEDBACK_BUTTONS`` [1], ``TELEGRAM_MAX_RETRIES`` [3],
+``TELEGRAM_CONCURRENT_UPDATES`` [32], ``TELEGRAM_LOG_LEVEL`` [INFO].
 """
 from __future__ import annotations
 

@@ -202,6 +202,7 @@ async def test_logout_ends_session(client: TestClient) -> None:
     token = await page_csrf(client)
     resp = await client.post("/staff/logout", data={"csrf_token": token}, allow_redirects=False)
     assert resp.status == 303
+    assert "Sie sind abgemeldet" in await (await client.get(resp.headers["Location"])).text()
     after = await client.get("/staff/inbox", allow_redirects=False)
     assert after.status == 303 and "/staff/login" in after.headers["Location"]
 
@@ -240,3 +241,14 @@ async def test_safe_next_redirect(client: TestClient) -> None:
                                                    "csrf_token": csrf_of(page), "next": "https://evil.example/"},
                              allow_redirects=False)
     assert resp.status == 303 and resp.headers["Location"] == "/staff/inbox"
+
+
+async def test_login_rate_limit_per_address(client: TestClient) -> None:
+    from assistant.curation.web import STATE
+    from assistant.web.ratelimit import RateLimiter
+
+    client.app[STATE].login_limit = RateLimiter(2)
+    await login(client, "erika", "falsch-eins-1", expect=401)
+    await login(client, "adam", "falsch-zwei-2", expect=401)
+    resp = await login(client, "adam", PASSWORD, expect=429)
+    assert "Zu viele Anmeldeversuche" in await resp.text()

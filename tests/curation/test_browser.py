@@ -236,3 +236,15 @@ def test_editor_sees_no_admin_pages(page: Any, server: Server) -> None:
     response = page.goto(server.url + "/staff/training")
     assert response is not None and response.status == 403
     page.get_by_text("nur für die Verwaltung").wait_for()
+
+
+def test_overview_and_feedback_pages(page: Any, server: Server) -> None:
+    login(page, server, "erika")
+    page.get_by_role("link", name="Übersicht").click()
+    page.get_by_role("heading", name="Fragen der letzten 14 Tage").wait_for()
+    assert page.locator("svg.chart").count() >= 3
+    assert "Personalausweis" in page.locator("section", has_text="Häufigste Leistungen").inner_text()
+    shot(page, "overview")
+    page.get_by_role("link", name="Bewertungen").click()
+    page.get_by_text("nicht hilfreich").first.wait_for()
+    shot(page, "feedback")
