@@ -55,7 +55,8 @@ def money(amount: float) -> str:
 
 
 def money_range(low: float, high: float) -> str:
-    return f"{money(low).replace(' €', '')} bis {money(high)}"
+    low_text = money(low).replace("\xa0€", "").replace(" €", "")
+    return f"{low_text} bis {money(high)}"
 
 
 def number(value: float, digits: Optional[int] = None) -> str:

@@ -76,12 +76,15 @@ def opening_hours(ctx: Context) -> Reply:
             lines.extend(f"• {w}" for w in weekly)
     if off.hours.note:
         lines.append(first_sentence(off.hours.note, 18))
-    closures = [c for c in off.hours.closures if c.date >= ctx.now.date()]
+    closures = [c for c in off.hours.closures if (c.until or c.date) >= ctx.now.date()]
     if closures:
         c = min(closures, key=lambda c: c.date)
         from assistant import formatting
 
-        lines.append(f"Geschlossen am {formatting.date_medium(c.date)}: {c.reason}.")
+        if c.until and c.until != c.date:
+            lines.append(f"Geschlossen vom {formatting.date_medium(c.date)} bis {formatting.date_medium(c.until)}: {c.reason}.")
+        else:
+            lines.append(f"Geschlossen am {formatting.date_medium(c.date)}: {c.reason}.")
     buttons = [Button("Termin buchen", payload("book_appointment", service=ctx.service)),
                Button("Wie komme ich hin?", payload("ask_directions", service=ctx.service))]
     return Reply("utter_opening_hours", "\n".join(fit(lines)), buttons)

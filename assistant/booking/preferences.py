@@ -42,15 +42,50 @@ class Preference:
         return not (self.weekdays or self.earliest_time or self.latest_time or self.from_date or self.to_date)
 
 
+NEGATIONS = {"nicht", "kein", "keinen", "keine", "ausser", "ohne", "bloss"}
+DATE_RE = re.compile(r"\b(ab|nach|bis|vor|am)?\s*(\d{1,2})\.\s*(\d{1,2})\.(\d{2,4})?")
+
+
+def _date(day_s: str, month_s: str, year_s: Optional[str], today: dt.date) -> Optional[dt.date]:
+    year = int(year_s) if year_s else today.year
+    year = year + 2000 if year < 100 else year
+    try:
+        day = dt.date(year, int(month_s), int(day_s))
+    except ValueError:
+        return None
+    if day < today and not year_s:
+        day = day.replace(year=year + 1)
+    return day
+
+
 def parse(text: str, today: dt.date) -> Preference:
     """Parse German time preferences from free text (unknown words are ignored)."""
     pref = Preference()
-    norm = normalize(text)
+    lowered = text.lower().replace("ß", "ss")
+    # explicit dates first ("am 3.12.", "ab 10.12.", "bis 3.12.2027"), then remove them so that
+    # their numbers are not read as times
+    for m in DATE_RE.finditer(lowered):
+        day = _date(m.group(2), m.group(3), m.group(4), today)
+        if day is None:
+            continue
+        word = m.group(1)
+        if word in ("ab", "nach"):
+            pref.from_date = day + dt.timedelta(days=1 if word == "nach" else 0)
+        elif word in ("bis", "vor"):
+            pref.to_date = day - dt.timedelta(days=1 if word == "vor" else 0)
+        else:
+            pref.from_date = pref.to_date = day
+    without_dates = DATE_RE.sub(" ", lowered)
+    norm = normalize(without_dates)
     tokens = norm.split()
     padded = f" {norm} "
-    for tok in tokens:
+    excluded: set[int] = set()
+    for i, tok in enumerate(tokens):
         if tok in WEEKDAYS and (len(tok) > 2 or f" am {tok} " in padded or len(tokens) <= 3):
-            pref.weekdays.add(WEEKDAYS[tok])
+            before = set(tokens[max(0, i - 2):i])
+            (excluded if before & NEGATIONS else pref.weekdays).add(WEEKDAYS[tok])
+    if excluded and not pref.weekdays:
+        pref.weekdays = {d for d in range(6) if d not in excluded}
     if any(w in padded for w in (" vormittag", " vormittags", " morgens ", " frueh am tag", " in der frueh")):
         pref.latest_time = dt.time(12, 0)
     if any(w in padded for w in (" nachmittag", " nachmittags", " mittags ")):
@@ -58,11 +93,11 @@ def parse(text: str, today: dt.date) -> Preference:
     if " abend" in padded:
         pref.earliest_time = dt.time(16, 0)
     m = re.search(r"\b(ab|nach)\s+(\d{1,2})(?:\s*(?:uhr|:|\s)\s*(\d{2}))?", norm)
-    if m:
-        pref.earliest_time = dt.time(min(int(m.group(2)), 23), int(m.group(3) or 0))
+    if m and int(m.group(2)) <= 23:
+        pref.earliest_time = dt.time(int(m.group(2)), min(int(m.group(3) or 0), 59))
     m = re.search(r"\b(vor|bis)\s+(\d{1,2})(?:\s*(?:uhr|:|\s)\s*(\d{2}))?", norm)
-    if m:
-        pref.latest_time = dt.time(min(int(m.group(2)), 23), int(m.group(3) or 0))
+    if m and int(m.group(2)) <= 23:
+        pref.latest_time = dt.time(int(m.group(2)), min(int(m.group(3) or 0), 59))
     monday = today - dt.timedelta(days=today.weekday())
     if "uebernaechste woche" in norm:
         pref.from_date, pref.to_date = monday + dt.timedelta(days=14), monday + dt.timedelta(days=20)
@@ -76,15 +111,4 @@ def parse(text: str, today: dt.date) -> Preference:
         pref.from_date = pref.to_date = today + dt.timedelta(days=1)
     elif " heute " in padded:
         pref.from_date = pref.to_date = today
-    m = re.search(r"\b(\d{1,2})\.\s*(\d{1,2})\.(\d{2,4})?", text)
-    if m:
-        year = int(m.group(3)) if m.group(3) else today.year
-        year = year + 2000 if year < 100 else year
-        try:
-            day = dt.date(year, int(m.group(2)), int(m.group(1)))
-            if day < today and not m.group(3):
-                day = day.replace(year=year + 1)
-            pref.from_date = pref.to_date = day
-        except ValueError:
-            pass
     return pref

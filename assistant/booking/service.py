@@ -41,7 +41,13 @@ def _db(value: dt.datetime) -> dt.datetime:
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+    """Six characters from an unambiguous alphabet, always with at least one digit (so that
+    :func:`normalize_code` can tell a code from an ordinary word)."""
+    digits = "23456789"
+    chars = [secrets.choice(CODE_ALPHABET) for _ in range(5)] + [secrets.choice(digits)]
+    pos = secrets.randbelow(6)
+    chars[pos], chars[5] = chars[5], chars[pos]
+    return "".join(chars)
 
 
 def normalize_code(text: str) -> Optional[str]:

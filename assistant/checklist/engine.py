@@ -95,9 +95,24 @@ def next_question(eff: EffectiveService, answers: Answers, skipped: set[str] = f
     return keys[0] if keys else None
 
 
+def implied_answers(eff: EffectiveService, answers: Answers) -> dict[str, Optional[bool]]:
+    """Answers plus "no" for every question that is not asked because its ``ask_if`` is false
+    (e.g. custody questions for an adult); repeated until nothing changes."""
+    out: dict[str, Optional[bool]] = dict(answers)
+    changed = True
+    while changed:
+        changed = False
+        for key, sit in eff.service.situations.items():
+            if out.get(key) is None and sit.ask_if and conditions.evaluate(conditions.parse(sit.ask_if), out) is False:
+                out[key] = False
+                changed = True
+    return out
+
+
 def build(eff: EffectiveService, answers: Answers) -> Checklist:
     """The personal list for the given answers."""
     validate_answers(eff.service.situations, answers)
+    answers = implied_answers(eff, answers)
     result = Checklist(service_slug=eff.slug, service_name=eff.service.short_name)
     for doc in eff.documents:
         expr = _condition(doc)

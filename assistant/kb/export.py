@@ -1,9 +1,10 @@
 """Exports: plain JSON of the whole knowledge base, schema.org JSON-LD for offices."""
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Optional
 
-from assistant.kb.hours import _parse_range
+from assistant.kb.hours import _nth_weekday_matches, _parse_range, closure_reason
 from assistant.kb.loader import KnowledgeBase
 from assistant.kb.schema import WEEKDAYS
 
@@ -19,7 +20,13 @@ def export_json(kb: KnowledgeBase) -> dict[str, Any]:
     }
 
 
-def export_jsonld(kb: KnowledgeBase) -> dict[str, Any]:
+MONTHLY_HORIZON_DAYS = 92
+
+
+def export_jsonld(kb: KnowledgeBase, today: Optional[dt.date] = None) -> dict[str, Any]:
+    """schema.org GovernmentOffice nodes; monthly visits (Bürgermobil) become dated entries for
+    the next three months."""
+    today = today or dt.date.today()
     graph = []
     for oid, office in kb.offices.items():
         specs = []
@@ -31,6 +38,15 @@ def export_jsonld(kb: KnowledgeBase) -> dict[str, Any]:
         for c in office.hours.closures:
             specs.append({"@type": "OpeningHoursSpecification", "validFrom": c.date.isoformat(),
                           "validThrough": (c.until or c.date).isoformat(), "opens": "00:00", "closes": "00:00"})
+        for offset in range(MONTHLY_HORIZON_DAYS) if office.hours.monthly else ():
+            day = today + dt.timedelta(days=offset)
+            for rule in office.hours.monthly:
+                if _nth_weekday_matches(rule, day) and not closure_reason(office.hours, day, kb.county.state):
+                    for r in rule.hours:
+                        a, b = _parse_range(r)
+                        specs.append({"@type": "OpeningHoursSpecification", "validFrom": day.isoformat(),
+                                      "validThrough": day.isoformat(), "opens": a.strftime("%H:%M"),
+                                      "closes": b.strftime("%H:%M"), **({"description": rule.place} if rule.place else {})})
         for s in office.hours.special:
             for r in s.hours:
                 a, b = _parse_range(r)

@@ -112,11 +112,18 @@ class _File:
         if "\x00" in text:
             problems.append(Problem(self.name, None, "", "Datei enthält Binärdaten, keine YAML-Datei"))
             return False
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         try:
-            self.node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.safe_load(text)
+            self.node = yaml.compose(text, Loader=loader)
+            self.data = yaml.load(text, Loader=loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
+            context = getattr(exc, "context", None) or ""
+            # "while scanning a simple key" (missing ':'), an unclosed quote or bracket: the
+            # mistake is where the construct started, not where the parser gave up
+            if getattr(exc, "context_mark", None) is not None and (
+                    "simple key" in context or "quoted scalar" in context or "flow" in context):
+                mark = exc.context_mark
             line = mark.line + 1 if mark is not None else None
             problem = getattr(exc, "problem", None) or str(exc)
             problems.append(Problem(self.name, line, "", f"YAML-Syntaxfehler: {problem}. Oft fehlt ein Leerzeichen nach ':' oder die Einrückung stimmt nicht."))

@@ -102,8 +102,6 @@ def test_opening_hours_mention_the_next_closure(chat, clock, kb):
     assert "Heiligabend" in turn.message["text"]  # closure reason from the data (24.12.)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: answers/offices.py opening_hours() filters closures by their first day "
-                                       "(c.date >= today), so an ongoing multi-day closure is not mentioned")
 def test_opening_hours_mention_an_ongoing_closure(chat, clock, kb):
     clock.set(2026, 8, 10, 10, 0)  # inside Kleinwalde's closure 4.-20.8.2026 (Urlaub)
     turn = chat.say("ask_opening_hours", "Wann hat das Bürgerbüro in Kleinwalde offen?", {"place": "Kleinwalde"})

@@ -85,8 +85,6 @@ def test_matches_date_range():
     assert not p.matches(dt.datetime(2026, 11, 16, 8, tzinfo=TZ))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: 'ab 10.12.' is read as time 10:12 (and as the single day 10.12.) "
-                                       "because the 'ab/bis <hour>' regex also matches dates")
 def test_from_a_date_is_not_a_time():
     p = parse("ab 10.12.", TODAY)
     assert p.earliest_time is None
@@ -94,6 +92,5 @@ def test_from_a_date_is_not_a_time():
     assert p.to_date is None or p.to_date > dt.date(2026, 12, 10)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: negation is ignored: 'nicht am Montag' selects ONLY Mondays")
 def test_negated_weekday_is_not_selected():
     assert 0 not in parse("nicht am Montag", TODAY).weekdays

@@ -229,9 +229,6 @@ def test_new_codes_avoid_ambiguous_characters():
     assert not set("".join(codes)) & set("01IO")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: new_code() may produce codes without a digit (~18 %), but "
-                                       "normalize_code() only accepts codes containing a digit: those residents "
-                                       "cannot cancel/reschedule in the chat")
 def test_every_issued_code_is_recognised_in_text():
     codes = [B.new_code() for _ in range(2000)]
     unrecognised = [c for c in codes if B.normalize_code(f"Mein Code ist {c}") != c]
@@ -241,9 +238,6 @@ def test_every_issued_code_is_recognised_in_text():
 # ------------------------------------------------------------------ PostgreSQL specifics
 
 @pytest.mark.postgres
-@pytest.mark.xfail(strict=True, reason="BUG: naive UTC datetimes written to timestamptz columns are read in the "
-                                       "PostgreSQL session time zone; with timezone=Europe/Berlin every appointment "
-                                       "comes back 1 h early and booked slots are offered again")
 def test_postgres_server_in_berlin_time_zone_keeps_times(kb):
     import pgserver
 

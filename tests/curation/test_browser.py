@@ -7,7 +7,6 @@ import asyncio
 import os
 import shutil
 import threading
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest

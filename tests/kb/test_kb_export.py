@@ -32,8 +32,6 @@ def test_json_export_drops_empty_values(kb):
     assert "leika" not in data["services"]["personalausweis"] or data["services"]["personalausweis"]["leika"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: export_jsonld ignores hours.monthly, so the Bürgermobil's "
-                                       "regular visits (2nd/4th Monday, 1st/3rd Wednesday) are missing")
 def test_export_jsonld_includes_buergermobil_visits(kb):
     from assistant.kb.export import export_jsonld
 

@@ -146,8 +146,6 @@ def test_yaml_syntax_error_line_number(kb_copy):
     assert str(p).startswith(f"{FZ}:{line}")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: loader reports the YAML problem_mark (the line AFTER a key "
-                                       "without ':'), not the line with the missing colon (context_mark)")
 def test_yaml_missing_colon_names_the_broken_line(kb_copy):
     path = kb_copy / FZ
     line = line_of(path, "office_type: buergerbuero")

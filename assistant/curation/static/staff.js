@@ -33,6 +33,11 @@
     });
   });
 
+  var logOnLoad = document.getElementById("run-log");
+  if (logOnLoad) {
+    logOnLoad.scrollTop = logOnLoad.scrollHeight;  // the newest lines are at the end
+  }
+
   var run = document.getElementById("run");
   if (!run || run.getAttribute("data-status") !== "running") {
     return;
