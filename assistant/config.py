@@ -65,6 +65,7 @@ class Settings:
     stt_max_bytes: int = field(default_factory=lambda: _env_int("ASSISTANT_STT_MAX_BYTES", 5_000_000))
     stt_threads: int = field(default_factory=lambda: _env_int("ASSISTANT_STT_THREADS", 2))
     tts_max_chars: int = field(default_factory=lambda: _env_int("ASSISTANT_TTS_MAX_CHARS", 1500))
+    chat_rate_per_minute: int = field(default_factory=lambda: _env_int("ASSISTANT_CHAT_RATE_PER_MINUTE", 60))
     voice_rate_per_minute: int = field(default_factory=lambda: _env_int("ASSISTANT_VOICE_RATE_PER_MINUTE", 20))
     # telegram
     telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN", ""))

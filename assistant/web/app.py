@@ -280,7 +280,7 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
     settings = settings or get_settings()
     app = web.Application(middlewares=[security_headers], client_max_size=settings.stt_max_bytes + 1024)
     app[SETTINGS] = settings
-    app[CHAT_LIMIT] = RateLimiter(60)
+    app[CHAT_LIMIT] = RateLimiter(settings.chat_rate_per_minute)
     app[VOICE_LIMIT] = RateLimiter(settings.voice_rate_per_minute)
     app.router.add_get("/", demo_page)
     app.router.add_static("/static/", WEB_DIR / "static", show_index=False)
