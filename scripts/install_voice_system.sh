@@ -13,6 +13,8 @@ set -euo pipefail
 PACKAGES=(libttspico-utils espeak-ng)
 DEB822=/etc/apt/sources.list.d/debian.sources
 LEGACY=/etc/apt/sources.list
+# Backups live outside sources.list.d (apt would warn about unknown file extensions there).
+BACKUP_DIR=/var/backups
 
 log() { printf '[install_voice_system] %s\n' "$*"; }
 
@@ -49,13 +51,14 @@ if [[ -f "$DEB822" ]]; then
         END { exit(found ? 0 : 1) }
     ' "$DEB822"; then
         log "enabling component non-free in $DEB822"
-        cp -p "$DEB822" "$DEB822.bak-voice"
+        mkdir -p "$BACKUP_DIR"
+        cp -p "$DEB822" "$BACKUP_DIR/debian.sources.before-voice"
         awk '
             /^[[:space:]]*$/ { debian = 0 }
             /^URIs:/ { debian = ($0 ~ /debian/) }
             /^Components:/ && debian && $0 !~ /(^|[[:space:]])non-free([[:space:]]|$)/ { $0 = $0 " non-free" }
             { print }
-        ' "$DEB822.bak-voice" > "$DEB822.tmp"
+        ' "$BACKUP_DIR/debian.sources.before-voice" > "$DEB822.tmp"
         mv "$DEB822.tmp" "$DEB822"
         sources_changed=1
     else
@@ -67,9 +70,10 @@ fi
 if [[ -f "$LEGACY" ]] && grep -Eq '^[[:space:]]*deb[[:space:]]+[^#]*debian' "$LEGACY"; then
     if grep -E '^[[:space:]]*deb[[:space:]]+[^#]*debian' "$LEGACY" | grep -Evq '[[:space:]]non-free([[:space:]]|$)'; then
         log "enabling component non-free in $LEGACY"
-        cp -p "$LEGACY" "$LEGACY.bak-voice"
+        mkdir -p "$BACKUP_DIR"
+        cp -p "$LEGACY" "$BACKUP_DIR/sources.list.before-voice"
         sed -E '/^[[:space:]]*deb[[:space:]]+[^#]*debian/ { /[[:space:]]non-free([[:space:]]|$)/! s/[[:space:]]*$/ non-free/ }' \
-            "$LEGACY.bak-voice" > "$LEGACY.tmp"
+            "$BACKUP_DIR/sources.list.before-voice" > "$LEGACY.tmp"
         mv "$LEGACY.tmp" "$LEGACY"
         sources_changed=1
     else

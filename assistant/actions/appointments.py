@@ -249,29 +249,33 @@ def reprompt_cancel(dispatcher: CollectingDispatcher, tracker: Tracker, flow: di
     return _ask_code(dispatcher, flow.get("purpose", "cancel"))
 
 
-class ActionCancelAppointment(Action):
+class _ByCode:
+    """Mixin for cancel/reschedule: use a booking code in the message, or ask for it.
+    (Not an Action subclass: the SDK registers every Action subclass by name.)"""
+
+    purpose = "cancel"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        ctx, events = build_context(tracker)
+        code = service.normalize_code(tracker.latest_message.get("text") or "")
+        if code:
+            return events + _handle_code(dispatcher, tracker, ctx, code, self.purpose)
+        return events + _ask_code(dispatcher, self.purpose)
+
+
+class ActionCancelAppointment(_ByCode, Action):
     """Cancel with the booking code."""
+
+    purpose = "cancel"
 
     def name(self) -> str:
         return "action_cancel_appointment"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        ctx, events = build_context(tracker)
-        code = service.normalize_code(tracker.latest_message.get("text") or "")
-        if code:
-            return events + _handle_code(dispatcher, tracker, ctx, code, "cancel")
-        return events + _ask_code(dispatcher, "cancel")
 
-
-class ActionRescheduleAppointment(Action):
+class ActionRescheduleAppointment(_ByCode, Action):
     """Move an appointment to another slot (same code)."""
+
+    purpose = "reschedule"
 
     def name(self) -> str:
         return "action_reschedule_appointment"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        ctx, events = build_context(tracker)
-        code = service.normalize_code(tracker.latest_message.get("text") or "")
-        if code:
-            return events + _handle_code(dispatcher, tracker, ctx, code, "reschedule")
-        return events + _ask_code(dispatcher, "reschedule")

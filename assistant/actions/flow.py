@@ -148,6 +148,10 @@ def _resume_pending(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Con
         from assistant.actions.documents import start_checklist
 
         return start_checklist(dispatcher, ctx) + [SlotSet("last_topic", "documents")]
+    if topic == "local":
+        from assistant.actions.local_answers import resume_local
+
+        return resume_local(dispatcher, tracker, ctx, flow)
     if topic in ("booking", "cancel", "callback"):
         return _load(FLOW_HANDLERS[topic])(dispatcher, tracker, ctx, flow, "inform")
     if topic in TOPICS:

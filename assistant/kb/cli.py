@@ -125,6 +125,9 @@ def cmd_nlu(args: argparse.Namespace) -> int:
         return 1
     out = Path(args.out) if args.out else Path("data/nlu/generated")
     written = write_nlu_files(kb, out)
+    from assistant.curation.compile import write_local_nlu
+
+    written.append(write_local_nlu(kb, out))
     for path in written:
         print(f"geschrieben: {path}")
     return 0
