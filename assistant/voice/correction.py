@@ -283,8 +283,3 @@ def correct_terms(text: str, terms: Iterable[str], common_words: AbstractSet[str
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
-
-
-def dedupe_terms(terms: Sequence[str]) -> list[str]:
-    """Terms without duplicates (compared folded), first spelling and order kept."""
-    return [t.text for t in _prepare(tuple(terms))]

@@ -12,14 +12,15 @@ from typing import Optional, Sequence
 from assistant.voice import stt, tts
 from assistant.voice.stt import Transcript
 from assistant.voice.tts import AudioFormat
-from assistant.voice.vocabulary import default_terms
+from assistant.voice.kb_terms import default_kb_terms
 
 __all__ = ["Transcript", "transcribe_bytes", "speak", "transcribe_bytes_async", "speak_async", "warm_up"]
 
 
 def transcribe_bytes(data: bytes, terms: Optional[Sequence[str]] = None) -> Transcript:
-    """Voice message bytes → :class:`Transcript`; ``terms`` default to the county vocabulary."""
-    return stt.transcribe_bytes(data, default_terms() if terms is None else terms)
+    """Voice message bytes → :class:`Transcript`; ``terms`` default to the knowledge base's
+    service names, places and colloquial words."""
+    return stt.transcribe_bytes(data, list(default_kb_terms()) if terms is None else terms)
 
 
 def speak(text: str, fmt: AudioFormat = "ogg") -> bytes:
