@@ -135,56 +135,48 @@ def office_vocabulary(kb: KnowledgeBase) -> dict[str, str]:
     return vocab
 
 
+def gazetteer(kb: KnowledgeBase):
+    """The same matcher the NLU pipeline uses (nlu_components.matching), built once per KB."""
+    cached = kb.__dict__.get("_gazetteer")
+    if cached is None:
+        from assistant.kb.nlu import place_words, service_words
+        from nlu_components.matching import Gazetteer
+
+        cached = Gazetteer({"service": service_words(kb), "place": place_words(kb)})
+        kb.__dict__["_gazetteer"] = cached
+    return cached
+
+
 def resolve_service(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
-    """Map an entity value or free text to a service slug (exact, contained, then fuzzy)."""
+    """Map an entity value or free text to a service slug (slug, exact word, then the gazetteer:
+    phrases, compounds, word order, typos)."""
     if not text:
         return None
     if text in kb.services:
         return text
-    vocab = service_vocabulary(kb)
     norm = normalize(text)
+    vocab = service_vocabulary(kb)
     if norm in vocab:
         return vocab[norm]
-    # longest vocabulary phrase contained in the text (as whole words)
-    padded = f" {norm} "
-    hits = [(len(w), s) for w, s in vocab.items() if len(w) >= 4 and f" {w} " in padded]
-    if hits:
-        return max(hits)[1]
-    # compound words: "personalausweisantrag" contains "personalausweis"
-    tokens = norm.split()
-    compounds = [(len(w), s) for w, s in vocab.items() if len(w) >= 6 and " " not in w
-                 and any(t.startswith(w) or (len(t) > len(w) + 2 and t.endswith(w)) for t in tokens)]
-    if compounds:
-        return max(compounds)[1]
-    close = difflib.get_close_matches(norm, list(vocab), n=1, cutoff=0.85)
-    if close:
-        return vocab[close[0]]
-    for tok in tokens:
-        if len(tok) >= 5:
-            close = difflib.get_close_matches(tok, [w for w in vocab if " " not in w], n=1, cutoff=0.84)
-            if close:
-                return vocab[close[0]]
-    return None
+    found = [e["value"] for e in gazetteer(kb).find(text) if e["entity"] == "service"]
+    return found[0] if found else None
 
 
 def resolve_municipality(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
-    """Map a place entity/free text to a municipality id (also via Ortsteil, office name)."""
+    """Map a place entity/free text to a municipality id (also via Ortsteil)."""
     if not text:
         return None
     if text in kb.municipalities:
         return text
-    norm = normalize(text)
     places = place_vocabulary(kb)
+    norm = normalize(text)
     if norm in places:
         return places[norm][1]
-    padded = f" {norm} "
-    for word, (_, mid) in sorted(places.items(), key=lambda kv: -len(kv[0])):
-        if f" {word} " in padded:
-            return mid
+    for e in gazetteer(kb).find(text):
+        if e["entity"] == "place" and normalize(e["value"]) in places:
+            return places[normalize(e["value"])][1]
     close = difflib.get_close_matches(norm, list(places), n=1, cutoff=0.8)
-    if close:
-        return places[close[0]][1]
-    return None
+    return places[close[0]][1] if close else None
 
 
 def resolve_office(kb: KnowledgeBase, text: Optional[str]) -> Optional[str]:
