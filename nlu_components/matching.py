@@ -32,6 +32,19 @@ def normalize(text: str) -> str:
     return " ".join(normalize_with_offsets(text)[0].split())
 
 
+def _same_word(part: str, token: str) -> bool:
+    """Inflected or derived form of the same word ('anmelden' ~ 'anmeldung', 'zulassen' ~
+    'zugelassen' is not), but not another compound ('kinderreisepass' !~ 'kindergeld')."""
+    if len(part) < 5 or len(token) < 5:
+        return part == token
+    common = 0
+    for a, b in zip(part, token):
+        if a != b:
+            break
+        common += 1
+    return common >= 5 and common >= min(len(part), len(token)) - 3
+
+
 def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
     if abs(len(a) - len(b)) > limit:
         return False
@@ -100,8 +113,8 @@ class Gazetteer:
                        words: Dict[str, str]) -> List[Tuple[int, int, str, str, int, int]]:
         """Multi-word phrases in another order or inflection: 'Anmeldung vom Auto' ~ 'Auto anmelden'.
 
-        Every word of the phrase must start a different token (first 6 letters) within a window of
-        the phrase length plus two filler words.
+        Every word of the phrase must be the same word (inflected) as a different token within a
+        window of the phrase length plus two filler words.
         """
         out = []
         tokens = [s[2] for s in spans]
@@ -109,13 +122,12 @@ class Gazetteer:
             parts = phrase.split(" ")
             if not 2 <= len(parts) <= 3 or any(len(p) < 3 for p in parts):
                 continue
-            stems = [p[:6] for p in parts]
             width = len(parts) + 2
             for i in range(len(tokens)):
                 window = tokens[i:i + width]
                 used: List[int] = []
-                for stem in stems:
-                    hit = next((j for j, t in enumerate(window) if j not in used and t.startswith(stem)), None)
+                for part in parts:
+                    hit = next((j for j, t in enumerate(window) if j not in used and _same_word(part, t)), None)
                     if hit is None:
                         break
                     used.append(hit)
@@ -128,16 +140,23 @@ class Gazetteer:
     def _fuzzy_token(self, tok: str, words: Dict[str, str]) -> Tuple[Optional[str], int]:
         if len(tok) < 5:
             return None, 0
-        best: Optional[Tuple[int, str]] = None
+        best: Optional[Tuple[int, str, str]] = None
         for w, v in words.items():
             if " " in w or len(w) < 4:
                 continue
             if len(w) >= self.min_compound and len(tok) > len(w) and (tok.startswith(w) or tok.endswith(w)):
-                cand = (len(w), v)
+                cand = (len(w), v, w)
                 if best is None or cand[0] > best[0]:
                     best = cand
         if best:
-            return best[1], 2
+            _, value, head = best
+            if tok.endswith(head):
+                # German compounds: the modifier names the thing ("Hunde|anmeldung" is about the dog)
+                modifier = tok[: -len(head)]
+                for cut in (modifier, modifier[:-1], modifier[:-2]):
+                    if len(cut) >= 3 and cut in words and words[cut] != value:
+                        return words[cut], 2
+            return value, 2
         limit = 2 if len(tok) >= 10 else 1 if len(tok) >= 6 else 0
         if limit:
             for w, v in words.items():

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(url: str) -> None:
+    from assistant.actions.common import ranked_service_entities
     from assistant.kb.loader import load_kb
     from assistant.kb.views import resolve_municipality, resolve_service
 
@@ -36,8 +37,8 @@ def main(url: str) -> None:
         else:
             confusions[(q["intent"], predicted)] += 1
             misses.append((q["intent"], predicted, q["text"]))
-        services = [e["value"] for e in result["entities"] if e["entity"] == "service"]
-        service = resolve_service(kb, services[0]) if services else resolve_service(kb, q["text"])
+        ranked = ranked_service_entities(result["entities"], q["text"], predicted)  # as the actions do
+        service = resolve_service(kb, str(ranked[0]["value"])) if ranked else resolve_service(kb, q["text"])
         if q.get("service"):
             n_service += 1
             ok_service += service == q["service"]

@@ -56,9 +56,10 @@ def build_context(tracker: Tracker, kb: Optional[KnowledgeBase] = None) -> tuple
     text = tracker.latest_message.get("text") or ""
     is_payload = text.startswith("/")
 
+    intent_name = (tracker.latest_message.get("intent") or {}).get("name")
     service = None
-    for value in latest_entities(tracker, "service"):
-        service = resolve_service(kb, value)
+    for ent in ranked_service_entities(tracker.latest_message.get("entities", []), text, intent_name):
+        service = resolve_service(kb, str(ent.get("value")))
         if service:
             break
     if service is None and text and not is_payload:
@@ -100,6 +101,25 @@ def build_context(tracker: Tracker, kb: Optional[KnowledgeBase] = None) -> tuple
 
 
 TRAVEL_WORDS = {"nach", "zum", "zur", "bis", "richtung", "ins"}
+PURPOSE_WORDS = {"fuer", "für", "fürs", "fuers", "zur", "zum", "wegen", "beim", "bei", "um"}
+
+
+def ranked_service_entities(entities: list[dict], text: str, intent: Optional[str]) -> list[dict]:
+    """Service entities, most likely topic first. "Ich habe Ausweis und Geburtsurkunde, reicht das
+    für den Kinderreisepass?" names documents first and the service after "für"."""
+    services = [e for e in entities if e.get("entity") == "service" and e.get("value") is not None]
+    if len(services) < 2:
+        return services
+
+    def after_purpose(e: dict) -> bool:
+        start = e.get("start")
+        return start is not None and bool(set(text[:start].lower().split()[-3:]) & PURPOSE_WORDS)
+
+    purposeful = [e for e in services if after_purpose(e)]
+    rest = [e for e in services if e not in purposeful]
+    if intent == "check_documents":
+        rest.reverse()  # what they have comes first, what it is for comes last
+    return purposeful + rest
 
 
 def _travel_target(text: str, start: Optional[int]) -> bool:
