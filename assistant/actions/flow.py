@@ -216,6 +216,11 @@ class ActionClarify(Action):
             ents["service"] = ctx.service
         options = [r["name"] for r in ranking if r.get("name") in INTENT_LABELS][:2]
         flow = get_flow(tracker)
+        text = tracker.latest_message.get("text") or ""
+        named = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") in ("service", "place")]
+        if named and len(text.split()) <= 3:
+            # "Oberwalde", "der Perso": a bare name is an answer or a follow-up, not a new question
+            return events + await ActionContinueFlow().run(dispatcher, tracker, domain)  # type: ignore[arg-type]
         if flow.get("type") in FLOW_HANDLERS or flow.get("type") == "checklist":
             # inside a flow, an unclear message is most likely an answer to our question
             return events + await ActionContinueFlow().run(dispatcher, tracker, domain)  # type: ignore[arg-type]
