@@ -4,9 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Optional
-
-from assistant.config import get_settings
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,29 +25,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_lifeevent)
 
 
-def _kb():
-    from assistant.kb.loader import KBValidationError, load_kb
-
-    try:
-        return load_kb(get_settings().kb_dir)
-    except KBValidationError as exc:
-        print(f"Wissensbasis fehlerhaft:\n{exc}", file=sys.stderr)
-        return None
-
-
-def _municipality(kb, name: Optional[str]) -> tuple[bool, Optional[str]]:
-    from assistant.kb.views import resolve_municipality
-
-    if not name:
-        return True, None
-    mid = resolve_municipality(kb, name)
-    if mid is None:
-        print(f"Unbekannte Gemeinde: {name}. Bekannt: {', '.join(m.name for m in kb.municipalities.values())}",
-              file=sys.stderr)
-        return False, None
-    return True, mid
-
-
 def parse_situations(items: list[str], known: dict) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for item in items:
@@ -65,17 +39,15 @@ def parse_situations(items: list[str], known: dict) -> dict[str, bool]:
 
 def cmd_checklist(args: argparse.Namespace) -> int:
     from assistant.checklist.engine import build, precheck
-    from assistant.kb.views import effective_service, resolve_service
+    from assistant.kb.cli import load_or_report, municipality_or_report, service_or_report
+    from assistant.kb.views import effective_service
 
-    kb = _kb()
+    kb = load_or_report(None)
     if kb is None:
         return 1
-    slug = resolve_service(kb, args.service)
-    if slug is None:
-        print(f"Unbekannte Leistung: {args.service}", file=sys.stderr)
-        return 1
-    ok, mid = _municipality(kb, args.municipality)
-    if not ok:
+    slug = service_or_report(kb, args.service)
+    ok, mid = municipality_or_report(kb, args.municipality)
+    if slug is None or not ok:
         return 1
     eff = effective_service(kb, slug, mid)
     situations = eff.service.situations
@@ -122,15 +94,16 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 
 def cmd_lifeevent(args: argparse.Namespace) -> int:
     from assistant.answers.life_events import steps_for
+    from assistant.kb.cli import load_or_report, municipality_or_report
 
-    kb = _kb()
+    kb = load_or_report(None)
     if kb is None:
         return 1
     event = args.event.lower()
     if event not in kb.life_events:
         print(f"Unbekannte Lebenslage: {args.event}. Bekannt: {', '.join(kb.life_events)}", file=sys.stderr)
         return 1
-    ok, mid = _municipality(kb, args.municipality)
+    ok, mid = municipality_or_report(kb, args.municipality)
     if not ok:
         return 1
     ev = kb.life_events[event]

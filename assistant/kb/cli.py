@@ -39,7 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     kb.set_defaults(func=lambda a: (kb.print_help(), 2)[1])
 
 
-def _load(path: str | None):
+def load_or_report(path: str | None):
+    """The validated knowledge base, or None after printing every problem (for CLI commands)."""
     from assistant.kb.loader import KBValidationError, load_kb
 
     root = Path(path) if path else get_settings().kb_dir
@@ -52,8 +53,32 @@ def _load(path: str | None):
         return None
 
 
+def service_or_report(kb, text: str) -> str | None:
+    """Service slug for a slug or name, or None after printing an error."""
+    from assistant.kb.views import resolve_service
+
+    slug = resolve_service(kb, text)
+    if slug is None:
+        print(f"Unbekannte Leistung: {text}", file=sys.stderr)
+    return slug
+
+
+def municipality_or_report(kb, name: str | None) -> tuple[bool, str | None]:
+    """(ok, municipality id); no name is ok (None); an unknown name prints the known ones."""
+    from assistant.kb.views import resolve_municipality
+
+    if not name:
+        return True, None
+    mid = resolve_municipality(kb, name)
+    if mid is None:
+        print(f"Unbekannte Gemeinde: {name}. Bekannt: {', '.join(m.name for m in kb.municipalities.values())}",
+              file=sys.stderr)
+        return False, None
+    return True, mid
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    kb = _load(args.path)
+    kb = load_or_report(args.path)
     if kb is None:
         return 1
     print(f"OK: {len(kb.services)} Leistungen, {len(kb.municipalities)} Gemeinden, {len(kb.offices)} Ämter, "
@@ -65,7 +90,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from assistant.db import get_engine
     from assistant.kb.store import save_kb
 
-    kb = _load(args.path)
+    kb = load_or_report(args.path)
     if kb is None:
         print("Nichts geladen; die Datenbank ist unverändert.", file=sys.stderr)
         return 1
@@ -76,21 +101,15 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from assistant.kb.views import effective_service, resolve_municipality, resolve_service
+    from assistant.kb.views import effective_service
 
-    kb = _load(args.path)
+    kb = load_or_report(args.path)
     if kb is None:
         return 1
-    slug = resolve_service(kb, args.service)
-    if slug is None:
-        print(f"Unbekannte Leistung: {args.service}", file=sys.stderr)
+    slug = service_or_report(kb, args.service)
+    ok, mid = municipality_or_report(kb, args.municipality)
+    if slug is None or not ok:
         return 1
-    mid = None
-    if args.municipality:
-        mid = resolve_municipality(kb, args.municipality)
-        if mid is None:
-            print(f"Unbekannte Gemeinde: {args.municipality}", file=sys.stderr)
-            return 1
     eff = effective_service(kb, slug, mid)
     out = {
         "service": slug,
@@ -109,7 +128,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from assistant.kb.export import export_json, export_jsonld
 
-    kb = _load(args.path)
+    kb = load_or_report(args.path)
     if kb is None:
         return 1
     data = export_jsonld(kb) if args.format == "jsonld" else export_json(kb)
@@ -120,7 +139,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_nlu(args: argparse.Namespace) -> int:
     from assistant.kb.nlu import write_nlu_files
 
-    kb = _load(args.path)
+    kb = load_or_report(args.path)
     if kb is None:
         return 1
     out = Path(args.out) if args.out else Path("data/nlu/generated")
