@@ -26,8 +26,9 @@ rm -rf results/stories
 .venv/rasa/bin/rasa test core --model models/current.tar.gz --stories tests/ --fail-on-prediction-errors \
   --out results/stories > var/rasa_test.log 2>&1
 rc=$?
-grep -E "Finished evaluation|correct|Failed|failed" var/rasa_test.log | grep -v WARNING | tail -8
-if [ $rc -ne 0 ]; then
+if [ $rc -eq 0 ] && grep -q "None of the test stories failed" results/stories/failed_test_stories.yml 2>/dev/null; then
+  echo "all conversation tests passed ($(grep -c '^  - story:' tests/test_stories_*.yml | awk -F: '{s+=$2} END {print s}') stories)"
+else
   echo "Conversation tests failed:"; cat results/stories/failed_test_stories.yml 2>/dev/null | head -60; fail=1
 fi
 
