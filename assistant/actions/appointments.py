@@ -174,6 +174,10 @@ class ActionBookAppointment(Action):
         return "action_book_appointment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        from assistant.actions.flow import continue_flow, message_answers_flow
+
+        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
+            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         return events + start_booking(dispatcher, tracker, ctx)
 

@@ -76,6 +76,10 @@ class ActionAnswerDocuments(Action):
         return "action_answer_documents"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        from assistant.actions.flow import continue_flow, message_answers_flow
+
+        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
+            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         if not ctx.service:
             return answer_topic("documents", dispatcher, tracker, ctx, events)
@@ -94,6 +98,10 @@ class ActionCheckDocuments(Action):
         return "action_check_documents"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        from assistant.actions.flow import continue_flow, message_answers_flow
+
+        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
+            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         text = tracker.latest_message.get("text") or ""
         if not ctx.service:

@@ -83,6 +83,25 @@ def reprompt(dispatcher: CollectingDispatcher, tracker: Tracker, flow: dict[str,
     return []
 
 
+def message_answers_flow(tracker: Tracker) -> bool:
+    """True if the message carries what the running flow waits for (a booking code, a phone
+    number), whatever intent the NLU predicted: "der code ist K7M2QP" must not be lost."""
+    text = tracker.latest_message.get("text") or ""
+    if not text or text.startswith("/"):
+        return False
+    flow = get_flow(tracker)
+    kind, stage = flow.get("type"), flow.get("stage")
+    if kind == "cancel" and stage == "code":
+        from assistant.booking.service import normalize_code
+
+        return normalize_code(text) is not None
+    if kind == "callback" and stage == "phone":
+        from assistant.actions.handoff import extract_phone
+
+        return extract_phone(text) is not None
+    return False
+
+
 class ActionContinueFlow(Action):
     """Routes inform/affirm/deny/dont_know to the running flow, or answers a follow-up."""
 
@@ -90,32 +109,39 @@ class ActionContinueFlow(Action):
         return "action_continue_flow"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        ctx, events = build_context(tracker)
-        flow = get_flow(tracker)
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        text = tracker.latest_message.get("text") or ""
-        kind = flow.get("type")
+        return continue_flow(dispatcher, tracker)
 
-        if kind == "checklist":
-            from assistant.actions.documents import continue_checklist
 
-            ctx.service = flow["service"]
-            value = None if intent == "dont_know" else yes_no(intent, text)
-            if value is None and intent not in ("dont_know",) and intent != "deny" and intent != "affirm":
-                if intent == "inform" and not text.startswith("/"):
-                    # a correction of an earlier answer in the middle of the questions
-                    return events + _correct_checklist(dispatcher, ctx, flow, text)
-            return events + continue_checklist(dispatcher, ctx, flow, value)
-        if kind == "checklist_done" and not text.startswith("/"):
-            ctx.service = flow["service"]
+def continue_flow(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The dispatcher itself (sync, so other actions can hand a message over to it)."""
+    ctx, events = build_context(tracker)
+    flow = get_flow(tracker)
+    intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+    text = tracker.latest_message.get("text") or ""
+    kind = flow.get("type")
+
+    if kind == "checklist":
+        from assistant.actions.documents import continue_checklist
+
+        ctx.service = flow["service"]
+        value = None if intent == "dont_know" else yes_no(intent, text)
+        if value is None and intent == "inform" and not text.startswith("/"):
+            # a correction of an earlier answer in the middle of the questions
             corrected = _correct_checklist(dispatcher, ctx, flow, text)
             if corrected:
                 return events + corrected
-        if kind in FLOW_HANDLERS:
-            return events + _load(FLOW_HANDLERS[kind])(dispatcher, tracker, ctx, flow, intent)
-        if kind == "pending":
-            return events + _resume_pending(dispatcher, tracker, ctx, flow, events)
-        return events + _follow_up(dispatcher, tracker, ctx, events, intent)
+            return events + reprompt(dispatcher, tracker, flow)
+        return events + continue_checklist(dispatcher, ctx, flow, value)
+    if kind == "checklist_done" and not text.startswith("/"):
+        ctx.service = flow["service"]
+        corrected = _correct_checklist(dispatcher, ctx, flow, text)
+        if corrected:
+            return events + corrected
+    if kind in FLOW_HANDLERS:
+        return events + _load(FLOW_HANDLERS[kind])(dispatcher, tracker, ctx, flow, intent)
+    if kind == "pending":
+        return events + _resume_pending(dispatcher, tracker, ctx, flow, events)
+    return events + _follow_up(dispatcher, tracker, ctx, events, intent)
 
 
 def _correct_checklist(dispatcher: CollectingDispatcher, ctx: Context, flow: dict, text: str) -> list[EventType]:
@@ -220,10 +246,10 @@ class ActionClarify(Action):
         named = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") in ("service", "place")]
         if named and len(text.split()) <= 3:
             # "Oberwalde", "der Perso": a bare name is an answer or a follow-up, not a new question
-            return events + await ActionContinueFlow().run(dispatcher, tracker, domain)  # type: ignore[arg-type]
+            return events + continue_flow(dispatcher, tracker)
         if flow.get("type") in FLOW_HANDLERS or flow.get("type") == "checklist":
             # inside a flow, an unclear message is most likely an answer to our question
-            return events + await ActionContinueFlow().run(dispatcher, tracker, domain)  # type: ignore[arg-type]
+            return events + continue_flow(dispatcher, tracker)
         buttons = [Button(INTENT_LABELS[o], payload(o, **ents)) for o in options]
         if count >= 2:
             text = ("Ich habe Sie leider wieder nicht sicher verstanden. Möchten Sie mit einem Menschen sprechen? "
@@ -244,6 +270,8 @@ class ActionOutOfScope(Action):
         return "action_out_of_scope"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
+            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         office = ctx.office() if ctx.municipality else None

@@ -38,6 +38,10 @@ class ActionRequestHuman(Action):
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        from assistant.actions.flow import continue_flow, message_answers_flow
+
+        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
+            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         office = ctx.office() if (ctx.municipality or ctx.service or ctx.office_id) else None
         wants_callback = any(e.get("entity") == "option" and e.get("value") == "callback"

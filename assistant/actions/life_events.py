@@ -16,6 +16,10 @@ class ActionAnswerLifeEvent(Action):
         return "action_answer_life_event"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        from assistant.actions.flow import continue_flow, message_answers_flow
+
+        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
+            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         event = None
         for e in tracker.latest_message.get("entities", []):

@@ -109,6 +109,10 @@ class ActionAnswerLocal(Action):
         return "action_answer_local"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        from assistant.actions.flow import continue_flow, message_answers_flow
+
+        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
+            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         text = tracker.latest_message.get("text") or ""
         if text.startswith("/"):

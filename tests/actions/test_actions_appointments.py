@@ -162,3 +162,15 @@ def test_reschedule_keeps_code(chat, session, fixed_code):
     (appt,) = appointments(session)
     assert appt.code == fixed_code and B.utc(appt.start) == slot_start(target)
     assert fixed_code in turn.message["text"]
+
+
+@pytest.mark.parametrize("misread_intent", ["ask_documents", "check_documents", "out_of_scope", "book_appointment"])
+def test_code_is_taken_whatever_intent_the_nlu_predicts(chat, session, fixed_code, misread_intent):
+    """'der code ist K7M2QP' while we wait for a code must reach the cancel flow even when the
+    NLU misreads the message (the random code makes the intent unpredictable)."""
+    _book_first_slot(chat)
+    assert chat.say("cancel_appointment", "Ich muss meinen Termin absagen").keys == ["utter_ask_booking_code"]
+    turn = chat.say(misread_intent, f"der code ist {fixed_code}")
+    assert turn.keys == ["utter_booking_confirm"]
+    assert chat.say("affirm", "/affirm").keys == ["utter_cancel_done"]
+    assert appointments(session) == []
