@@ -221,6 +221,8 @@ class ActionResumeFlow(Action):
         return "action_resume_flow"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        if message_answers_flow(tracker):  # "der code ist K7M2QP" misread as chit-chat
+            return continue_flow(dispatcher, tracker)
         flow = get_flow(tracker)
         if flow.get("type") in ("checklist", "booking", "cancel", "callback"):
             return reprompt(dispatcher, tracker, flow)

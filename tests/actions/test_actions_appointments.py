@@ -174,3 +174,14 @@ def test_code_is_taken_whatever_intent_the_nlu_predicts(chat, session, fixed_cod
     assert turn.keys == ["utter_booking_confirm"]
     assert chat.say("affirm", "/affirm").keys == ["utter_cancel_done"]
     assert appointments(session) == []
+
+
+def test_code_misread_as_chitchat_still_reaches_the_flow(chat, session, fixed_code):
+    """Rules answer chit-chat with a fixed response and then action_resume_flow: that one must
+    take a booking code the flow is waiting for."""
+    _book_first_slot(chat)
+    chat.say("cancel_appointment", "Ich muss meinen Termin absagen")
+    turn = chat.say("bot_challenge", f"der code ist {fixed_code}", action="action_resume_flow")
+    assert turn.keys == ["utter_booking_confirm"]
+    assert chat.flow["stage"] == "confirm" and chat.flow["code"] == fixed_code
+    assert chat.say("affirm", "/affirm").keys == ["utter_cancel_done"]
