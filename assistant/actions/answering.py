@@ -73,10 +73,6 @@ def missing_context(topic: str, ctx: Context) -> Optional[Reply]:
 def answer_topic(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker,
                  ctx: Optional[Context] = None, events: Optional[list[EventType]] = None) -> list[EventType]:
     """Answer ``topic`` or ask for what is missing. Returns slot events."""
-    from assistant.actions.flow import continue_flow, message_answers_flow
-
-    if message_answers_flow(tracker):
-        return continue_flow(dispatcher, tracker)
     if ctx is None:
         ctx, events = build_context(tracker)
     events = list(events or [])

@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.answering import missing_context
 from assistant.actions.common import build_context, get_flow, public_url, send, set_flow
+from assistant.actions.flow import flow_answers_first
 from assistant.answers import appointments as texts
 from assistant.answers.context import Context
 from assistant.answers.reply import Button, Reply, payload
@@ -173,11 +174,8 @@ class ActionBookAppointment(Action):
     def name(self) -> str:
         return "action_book_appointment"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        from assistant.actions.flow import continue_flow, message_answers_flow
-
-        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
-            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         return events + start_booking(dispatcher, tracker, ctx)
 

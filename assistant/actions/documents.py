@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.answering import answer_topic
 from assistant.actions.common import ask_service, build_context, get_flow, public_url, send, set_flow
+from assistant.actions.flow import flow_answers_first
 from assistant.answers import checklists
 from assistant.answers.context import Context
 from assistant.checklist.engine import build, next_question
@@ -75,11 +76,8 @@ class ActionAnswerDocuments(Action):
     def name(self) -> str:
         return "action_answer_documents"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        from assistant.actions.flow import continue_flow, message_answers_flow
-
-        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
-            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         if not ctx.service:
             return answer_topic("documents", dispatcher, tracker, ctx, events)
@@ -97,11 +95,8 @@ class ActionCheckDocuments(Action):
     def name(self) -> str:
         return "action_check_documents"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        from assistant.actions.flow import continue_flow, message_answers_flow
-
-        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
-            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         text = tracker.latest_message.get("text") or ""
         if not ctx.service:

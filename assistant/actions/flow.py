@@ -2,6 +2,7 @@
 clarifying unsure understanding, and honest "I don't know"."""
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any, Callable, Optional
 
@@ -100,6 +101,19 @@ def message_answers_flow(tracker: Tracker) -> bool:
 
         return extract_phone(text) is not None
     return False
+
+
+def flow_answers_first(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for the ``run`` of every action a rule starts for an intent: if the message
+    carries what the running flow waits for (see :func:`message_answers_flow`), the flow gets it."""
+
+    @functools.wraps(run)
+    async def wrapper(self: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        if message_answers_flow(tracker):
+            return continue_flow(dispatcher, tracker)
+        return await run(self, dispatcher, tracker, domain)
+
+    return wrapper
 
 
 class ActionContinueFlow(Action):
@@ -220,9 +234,8 @@ class ActionResumeFlow(Action):
     def name(self) -> str:
         return "action_resume_flow"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        if message_answers_flow(tracker):  # "der code ist K7M2QP" misread as chit-chat
-            return continue_flow(dispatcher, tracker)
         flow = get_flow(tracker)
         if flow.get("type") in ("checklist", "booking", "cancel", "callback"):
             return reprompt(dispatcher, tracker, flow)
@@ -271,9 +284,8 @@ class ActionOutOfScope(Action):
     def name(self) -> str:
         return "action_out_of_scope"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
-            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         office = ctx.office() if ctx.municipality else None

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.common import build_context, send, set_flow
+from assistant.actions.flow import flow_answers_first
 from assistant.answers.context import Context
 from assistant.answers.reply import Button, Reply, payload
 from assistant.kb import hours as hours_mod
@@ -37,11 +38,8 @@ class ActionRequestHuman(Action):
     def name(self) -> str:
         return "action_request_human"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        from assistant.actions.flow import continue_flow, message_answers_flow
-
-        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
-            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         office = ctx.office() if (ctx.municipality or ctx.service or ctx.office_id) else None
         wants_callback = any(e.get("entity") == "option" and e.get("value") == "callback"

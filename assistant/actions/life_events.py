@@ -6,6 +6,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.common import build_context, send, set_flow
+from assistant.actions.flow import flow_answers_first
 from assistant.answers import life_events
 
 
@@ -15,11 +16,8 @@ class ActionAnswerLifeEvent(Action):
     def name(self) -> str:
         return "action_answer_life_event"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        from assistant.actions.flow import continue_flow, message_answers_flow
-
-        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
-            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         event = None
         for e in tracker.latest_message.get("entities", []):

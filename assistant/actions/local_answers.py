@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.common import ask_municipality, build_context, get_flow, send, set_flow
+from assistant.actions.flow import flow_answers_first
 from assistant.answers.context import Context
 from assistant.answers.reply import Button, LinkButton, Reply, payload
 from assistant.curation.local_match import Decision, decide, municipality_office
@@ -108,11 +109,8 @@ class ActionAnswerLocal(Action):
     def name(self) -> str:
         return "action_answer_local"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        from assistant.actions.flow import continue_flow, message_answers_flow
-
-        if message_answers_flow(tracker):  # e.g. a booking code while we wait for one
-            return continue_flow(dispatcher, tracker)
         ctx, events = build_context(tracker)
         text = tracker.latest_message.get("text") or ""
         if text.startswith("/"):

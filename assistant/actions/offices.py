@@ -6,6 +6,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.answering import answer_topic
+from assistant.actions.flow import flow_answers_first
 
 
 class ActionAnswerOffice(Action):
@@ -14,6 +15,7 @@ class ActionAnswerOffice(Action):
     def name(self) -> str:
         return "action_answer_office"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         return answer_topic("office", dispatcher, tracker)
 
@@ -24,6 +26,7 @@ class ActionAnswerOpeningHours(Action):
     def name(self) -> str:
         return "action_answer_opening_hours"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         return answer_topic("opening_hours", dispatcher, tracker)
 
@@ -34,5 +37,6 @@ class ActionAnswerDirections(Action):
     def name(self) -> str:
         return "action_answer_directions"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         return answer_topic("directions", dispatcher, tracker)

@@ -6,6 +6,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.answering import answer_topic
+from assistant.actions.flow import flow_answers_first
 
 
 class ActionAnswerOnline(Action):
@@ -14,5 +15,6 @@ class ActionAnswerOnline(Action):
     def name(self) -> str:
         return "action_answer_online"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         return answer_topic("online", dispatcher, tracker)

@@ -6,6 +6,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.answering import answer_topic
+from assistant.actions.flow import flow_answers_first
 
 
 class ActionAnswerFees(Action):
@@ -14,6 +15,7 @@ class ActionAnswerFees(Action):
     def name(self) -> str:
         return "action_answer_fees"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         return answer_topic("fees", dispatcher, tracker)
 
@@ -24,5 +26,6 @@ class ActionAnswerHowto(Action):
     def name(self) -> str:
         return "action_answer_howto"
 
+    @flow_answers_first
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         return answer_topic("howto", dispatcher, tracker)

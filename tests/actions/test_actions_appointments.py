@@ -164,7 +164,8 @@ def test_reschedule_keeps_code(chat, session, fixed_code):
     assert fixed_code in turn.message["text"]
 
 
-@pytest.mark.parametrize("misread_intent", ["ask_documents", "check_documents", "out_of_scope", "book_appointment"])
+@pytest.mark.parametrize("misread_intent", ["ask_documents", "check_documents", "out_of_scope", "book_appointment",
+                                            "ask_office", "ask_fees"])
 def test_code_is_taken_whatever_intent_the_nlu_predicts(chat, session, fixed_code, misread_intent):
     """'der code ist K7M2QP' while we wait for a code must reach the cancel flow even when the
     NLU misreads the message (the random code makes the intent unpredictable)."""
