@@ -1,77 +1,160 @@
-"""All settings, read from environment variables (documented in README and .env.example).
+"""All settings in one typed module, read from environment variables (documented in README.md and
+.env.example) with pydantic-settings.
 
-Nothing is read at import time: call :func:`get_settings`.
+Sections:
+  - :class:`Settings`          core, web, booking, voice (``ASSISTANT_*``) — the top object;
+  - :class:`TelegramSettings`  the Telegram bridge (``TELEGRAM_*``), as ``Settings().telegram``;
+  - :class:`CurationSettings`  the staff area (``ASSISTANT_*``), as ``Settings().curation``.
+
+Nothing is read at import time: call :func:`get_settings` (cached) or build a section directly
+(``CurationSettings()`` reads the environment again, which the staff tests rely on). An empty
+variable means "use the default". A wrong value raises pydantic's ``ValidationError`` naming the
+variable.
 """
 from __future__ import annotations
 
 import functools
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
 
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"Environment variable {name} must be an integer, got {raw!r}") from exc
+_COMMON = dict(frozen=True, extra="ignore", env_ignore_empty=True, populate_by_name=True,
+               case_sensitive=False)
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"Environment variable {name} must be a number, got {raw!r}") from exc
+def _under_root(value: Any) -> Any:
+    """Relative paths in settings are relative to the repository root, not the working directory."""
+    if isinstance(value, (str, Path)) and str(value).strip():
+        p = Path(value)
+        return p if p.is_absolute() else ROOT / p
+    return value
 
 
-@dataclass(frozen=True)
-class Settings:
+class TelegramSettings(BaseSettings):
+    """The Telegram bridge (``channels/telegram``). Only the bridge reads this section."""
+
+    model_config = SettingsConfigDict(env_prefix="TELEGRAM_", **_COMMON)
+
+    bot_token: str = ""                      # TELEGRAM_BOT_TOKEN, never logged
+    base_url: str = ""                       # Bot API root (local Bot API server or the test fake)
+    webhook_secret: str = ""
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "/telegram/webhook"
+    state_db: Optional[Path] = None          # default <var dir>/telegram_bridge.sqlite3
+    rasa_timeout_seconds: float = 30.0
+    reminder_interval_minutes: float = 15.0  # 0 = no reminders
+    reminder_from_hour: int = 8
+    reminder_until_hour: int = 20
+    outbox_retry_seconds: float = 30.0       # 0 = off
+    outbox_max_age_minutes: float = 60.0
+    feedback_buttons: bool = True
+    max_retries: int = 3
+    concurrent_updates: int = 32
+    log_level: str = "INFO"
+
+
+DEFAULT_TRAIN = "bash scripts/train.sh"
+DEFAULT_VALIDATE = ".venv/rasa/bin/rasa data validate"
+DEFAULT_STORY_TEST = (".venv/rasa/bin/rasa test core --model {model} --stories {stories} "
+                      "--fail-on-prediction-errors --out {out}")
+
+
+class CurationSettings(BaseSettings):
+    """The staff area (``/staff``): training data, models, commands, inbox and login lifetime."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", **_COMMON)
+
+    curated_nlu: Path = ROOT / "data" / "nlu" / "curated.yml"   # examples written by staff
+    nlu_data_dir: Path = ROOT / "data"                           # checked for duplicates
+    domain_file: Path = ROOT / "domain.yml"
+    models_dir: Path = ROOT / "models"
+    train_command: str = DEFAULT_TRAIN
+    validate_command: str = DEFAULT_VALIDATE
+    story_test_command: str = DEFAULT_STORY_TEST
+    test_stories: str = "tests/test_stories*.yml"
+    inbox_days: int = 30
+    session_hours: float = Field(8.0, validation_alias="ASSISTANT_STAFF_SESSION_HOURS")
+
+    _paths = field_validator("curated_nlu", "nlu_data_dir", "domain_file", "models_dir", mode="before")(
+        classmethod(lambda cls, v: _under_root(v)))
+
+    @field_validator("inbox_days")
+    @classmethod
+    def _at_least_one_day(cls, v: int) -> int:
+        return max(1, v)
+
+    @field_validator("session_hours")
+    @classmethod
+    def _positive_hours(cls, v: float) -> float:
+        return max(0.1, v)
+
+
+class Settings(BaseSettings):
     """Typed settings. Defaults are the embedded single-machine setup."""
 
-    kb_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_KB_DIR", str(ROOT / "kb"))))
-    var_dir: Path = field(default_factory=lambda: Path(_env("ASSISTANT_VAR_DIR", str(ROOT / "var"))))
-    database_url: str = field(default_factory=lambda: _env("ASSISTANT_DATABASE_URL", ""))
-    tracker_database_url: str = field(default_factory=lambda: _env("ASSISTANT_TRACKER_DATABASE_URL", ""))
-    timezone: str = field(default_factory=lambda: _env("ASSISTANT_TIMEZONE", "Europe/Berlin"))
-    rasa_url: str = field(default_factory=lambda: _env("ASSISTANT_RASA_URL", "http://127.0.0.1:5005"))
-    action_port: int = field(default_factory=lambda: _env_int("ASSISTANT_ACTION_PORT", 5055))
-    web_host: str = field(default_factory=lambda: _env("ASSISTANT_WEB_HOST", "127.0.0.1"))
-    web_port: int = field(default_factory=lambda: _env_int("ASSISTANT_WEB_PORT", 8080))
-    public_url: str = field(default_factory=lambda: _env("ASSISTANT_PUBLIC_URL", ""))
-    cors_origins: tuple[str, ...] = field(
-        default_factory=lambda: tuple(o for o in _env("ASSISTANT_CORS_ORIGINS", "").split(",") if o.strip())
-    )
-    default_municipality: str = field(default_factory=lambda: _env("ASSISTANT_DEFAULT_MUNICIPALITY", ""))
-    appointment_retention_days: int = field(
-        default_factory=lambda: _env_int("ASSISTANT_APPOINTMENT_RETENTION_DAYS", 14)
-    )
-    # voice
-    whisper_model_dir: Path = field(
-        default_factory=lambda: Path(_env("ASSISTANT_WHISPER_MODEL_DIR", str(ROOT / "var" / "models" / "whisper-base")))
-    )
-    stt_max_seconds: float = field(default_factory=lambda: _env_float("ASSISTANT_STT_MAX_SECONDS", 60.0))
-    stt_max_bytes: int = field(default_factory=lambda: _env_int("ASSISTANT_STT_MAX_BYTES", 5_000_000))
-    stt_threads: int = field(default_factory=lambda: _env_int("ASSISTANT_STT_THREADS", 2))
-    tts_max_chars: int = field(default_factory=lambda: _env_int("ASSISTANT_TTS_MAX_CHARS", 1500))
-    chat_rate_per_minute: int = field(default_factory=lambda: _env_int("ASSISTANT_CHAT_RATE_PER_MINUTE", 60))
-    voice_rate_per_minute: int = field(default_factory=lambda: _env_int("ASSISTANT_VOICE_RATE_PER_MINUTE", 20))
-    # telegram
-    telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN", ""))
-    telegram_base_url: str = field(default_factory=lambda: _env("TELEGRAM_BASE_URL", ""))
-    telegram_webhook_secret: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_SECRET", ""))
-    telegram_webhook_url: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_URL", ""))
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", **_COMMON)
+
+    # --- core ---
+    kb_dir: Path = ROOT / "kb"
+    var_dir: Path = ROOT / "var"
+    database_url: str = ""                   # default sqlite:///<var>/assistant.db
+    tracker_database_url: str = ""           # Rasa's SQL tracker store; default sqlite var/rasa_tracker.db
+    timezone: str = "Europe/Berlin"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_port: int = 5055
+    # --- web ---
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    public_url: str = ""
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    chat_rate_per_minute: int = 60
+    # --- answers and booking ---
+    default_municipality: str = ""
+    appointment_retention_days: int = 14
+    # --- voice ---
+    whisper_model_dir: Path = ROOT / "var" / "models" / "whisper-base"
+    stt_max_seconds: float = 60.0
+    stt_max_bytes: int = 5_000_000
+    stt_threads: int = 2
+    tts_max_chars: int = 1500
+    voice_rate_per_minute: int = 20
+    # --- sections ---
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings, exclude=True)
+    curation: CurationSettings = Field(default_factory=CurationSettings, exclude=True)
+
+    _paths = field_validator("kb_dir", "var_dir", "whisper_model_dir", mode="before")(
+        classmethod(lambda cls, v: _under_root(v)))
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return tuple(o.strip() for o in v.split(",") if o.strip())
+        return v
+
+    # --- Telegram values the other processes need too (kept flat for existing callers) ---
+    @property
+    def telegram_token(self) -> str:
+        return self.telegram.bot_token
+
+    @property
+    def telegram_base_url(self) -> str:
+        return self.telegram.base_url
+
+    @property
+    def telegram_webhook_secret(self) -> str:
+        return self.telegram.webhook_secret
+
+    @property
+    def telegram_webhook_url(self) -> str:
+        return self.telegram.webhook_url
 
     @property
     def effective_tracker_url(self) -> str:
@@ -88,3 +171,8 @@ class Settings:
 def get_settings() -> Settings:
     """Settings from the current environment (cached; tests call ``get_settings.cache_clear()``)."""
     return Settings()
+
+
+def curation_settings() -> CurationSettings:
+    """The staff section, read from the environment on every call (cheap, test friendly)."""
+    return CurationSettings()

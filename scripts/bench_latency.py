@@ -30,7 +30,7 @@ def main() -> None:
                 break
             except OSError:
                 if time.monotonic() - t0 > 400:
-                    raise SystemExit("Rasa did not start")
+                    raise SystemExit("Rasa did not start") from None
                 time.sleep(1)
         print(f"Rasa start to ready: {time.monotonic() - t0:.0f} s")
         times = []

@@ -8,7 +8,8 @@ start=$(date +%s)
 fail=0
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "1/5 Knowledge base check"
+step "1/5 Lint (ruff) and knowledge base check"
+.venv/app/bin/ruff check assistant channels nlu_components scripts tests || fail=1
 .venv/app/bin/assistant kb check || fail=1
 .venv/app/bin/assistant kb nlu >/dev/null || fail=1
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
@@ -16,27 +15,13 @@ from assistant.answers.context import Context
 from assistant.answers.reply import Button, Reply, payload
 from assistant.config import get_settings
 from assistant.kb.loader import KnowledgeBase
+from assistant.kb.provider import get_kb
 from assistant.kb.views import resolve_municipality, resolve_office, resolve_service
 
 logger = logging.getLogger(__name__)
-_provider_lock = threading.Lock()
-_provider: Any = None
 
 POPULAR_SERVICES = ("personalausweis", "reisepass", "wohnsitz_anmelden", "kfz_zulassung", "hund_anmelden",
                     "fuehrungszeugnis")
-
-
-def get_kb() -> KnowledgeBase:
-    """The knowledge base from the database (loaded from kb/ on first use)."""
-    global _provider
-    with _provider_lock:
-        if _provider is None:
-            from assistant.db import get_engine
-            from assistant.kb.store import KBProvider
-
-            settings = get_settings()
-            _provider = KBProvider(get_engine(), settings.kb_dir)
-    return _provider.get()
 
 
 def now() -> dt.datetime:

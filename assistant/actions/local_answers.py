@@ -20,7 +20,7 @@ from assistant.actions.common import ask_municipality, build_context, get_flow, 
 from assistant.actions.flow import flow_answers_first
 from assistant.answers.context import Context
 from assistant.answers.reply import Button, LinkButton, Reply, payload
-from assistant.curation.local_match import Decision, decide, municipality_office
+from assistant.answers.local_match import Decision, decide, municipality_office
 
 RESPONSE_ANSWER = "utter_local_answer"  # domain.yml: utter_local_answer: - text: "{text}"
 RESPONSE_NO_INFORMATION = "utter_no_information"

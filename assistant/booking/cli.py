@@ -24,7 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from assistant.actions.common import get_kb
+    from assistant.kb.provider import get_kb
     from assistant.booking import service
     from assistant.db import get_sessionmaker
 

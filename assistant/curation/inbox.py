@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.orm import sessionmaker
 
 from assistant.curation.redact import PLACEHOLDER_RE, redact
-from assistant.curation.similarity import TfidfIndex
+from assistant.answers.similarity import TfidfIndex
 from assistant.kb.loader import normalize
 
 logger = logging.getLogger(__name__)

@@ -46,7 +46,7 @@ TITLES = {"dr", "prof", "frau", "herr", "fr", "hr"}
 NAME_STOP = {
     "und", "ich", "aus", "bin", "wohne", "komme", "habe", "hab", "möchte", "moechte", "brauche", "will", "würde",
     "wuerde", "in", "von", "vom", "wie", "was", "wo", "wann", "warum", "der", "die", "das", "den", "dem", "mit",
-    "bitte", "aber", "also", "hier", "und", "oder", "zum", "zur", "für", "fuer", "ist", "sind", "war", "hätte",
+    "bitte", "aber", "also", "hier", "oder", "zum", "zur", "für", "fuer", "ist", "sind", "war", "hätte",
     "haette", "kann", "soll", "muss", "frage", "eine", "einen", "ein", "nicht", "auch", "noch", "schon", "gerne",
     "gern", "danke", "hallo", "guten", "tag", "weil", "da", "dass", "wegen", "am", "im", "an", "auf", "bei",
 }

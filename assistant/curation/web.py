@@ -831,7 +831,7 @@ def _render_users(request: web.Request, notices: list[tuple[str, str]], status: 
                    f'{select_html("role", roles, u.role, "", False, f"role-{u.id}")}'
                    f'<button type="submit" name="action" value="role" class="small">Rolle speichern</button>'
                    + ('<button type="submit" name="action" value="unlock" class="small">Entsperren</button>' if locked else "")
-                   + (f'<button type="submit" name="action" value="deactivate" class="small secondary">Deaktivieren</button>'
+                   + ('<button type="submit" name="action" value="deactivate" class="small secondary">Deaktivieren</button>'
                       if u.active else '<button type="submit" name="action" value="activate" class="small">Aktivieren</button>')
                    + "</form>")
         rows.append([h(u.username), h(auth.ROLE_LABELS.get(u.role, u.role)), h(state_text),

@@ -37,7 +37,7 @@ def service_words(kb: KnowledgeBase) -> dict[str, str]:
 def place_words(kb: KnowledgeBase) -> dict[str, str]:
     """Surface word -> canonical place name (municipality, Ortsteil or office alias)."""
     words: dict[str, str] = {}
-    for mid, mun in sorted(kb.municipalities.items()):
+    for _mid, mun in sorted(kb.municipalities.items()):
         words.setdefault(mun.name, mun.name)
         for alias in mun.aliases:
             words.setdefault(alias, mun.name)

@@ -269,7 +269,7 @@ def correct_terms(text: str, terms: Iterable[str], common_words: AbstractSet[str
     candidates.sort(key=lambda c: (-c[0], c[2], c[1]))
     taken = [False] * len(words)
     chosen: list[tuple[int, int, _Term]] = []
-    for score, i, size, term in candidates:
+    for _score, i, size, term in candidates:
         if any(taken[i : i + size]):
             continue
         taken[i : i + size] = [True] * size

@@ -186,7 +186,7 @@ async def feedback(request: web.Request) -> web.Response:
 
 
 async def checklist_page(request: web.Request) -> web.Response:
-    from assistant.actions.common import get_kb
+    from assistant.kb.provider import get_kb
     from assistant.checklist import store
     from assistant.checklist.engine import build
     from assistant.db import get_sessionmaker
@@ -212,7 +212,7 @@ async def checklist_page(request: web.Request) -> web.Response:
 
 
 async def ics(request: web.Request) -> web.Response:
-    from assistant.actions.common import get_kb
+    from assistant.kb.provider import get_kb
     from assistant.booking import service
     from assistant.booking.ics import appointment_ics
     from assistant.checklist.engine import build

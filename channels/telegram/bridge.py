@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 import signal
 import time
 import weakref
@@ -563,7 +562,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                      description="Telegram bridge to the Rasa assistant")
     parser.add_argument("--webhook", action="store_true",
                         help="production mode: receive updates via webhook (TELEGRAM_WEBHOOK_URL/SECRET)")
-    parser.add_argument("--log-level", default=os.environ.get("TELEGRAM_LOG_LEVEL", "INFO"))
+    parser.add_argument("--log-level", default=get_settings().telegram.log_level)
     args = parser.parse_args(argv)
     settings = BridgeSettings.from_env()
     configure_logging(args.log_level, settings.token)

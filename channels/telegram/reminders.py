@@ -65,7 +65,7 @@ def _mark(sm: sessionmaker, appointment_id: int, now: dt.datetime) -> None:
 
 
 def _default_kb() -> Any:
-    from assistant.actions.common import get_kb
+    from assistant.kb.provider import get_kb
 
     return get_kb()
 

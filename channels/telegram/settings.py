@@ -1,26 +1,13 @@
-"""Settings of the Telegram bridge.
+"""The Telegram bridge's runtime view of the settings.
 
-The shared settings (token, base URL, webhook secret/URL, Rasa URL, var dir, time zone, retention)
-come from :func:`assistant.config.get_settings`; everything that only the bridge needs is read here
-from ``TELEGRAM_*`` environment variables. Nothing is read at import time.
-
-Shared (assistant.config): ``TELEGRAM_BOT_TOKEN`` (required), ``TELEGRAM_BASE_URL`` (Bot API root,
-e.g. a local Bot API server or the test fake; empty = api.telegram.org), ``TELEGRAM_WEBHOOK_SECRET``
-and ``TELEGRAM_WEBHOOK_URL`` (webhook mode), ``ASSISTANT_RASA_URL``, ``ASSISTANT_VAR_DIR``,
-``ASSISTANT_TIMEZONE``, ``ASSISTANT_APPOINTMENT_RETENTION_DAYS``; the bridge must also see the same
-``ASSISTANT_DATABASE_URL`` and ``ASSISTANT_TRACKER_DATABASE_URL`` as the action server and Rasa.
-
-Bridge only (defaults in brackets): ``TELEGRAM_WEBHOOK_LISTEN`` [127.0.0.1], ``TELEGRAM_WEBHOOK_PORT``
-[8443], ``TELEGRAM_WEBHOOK_PATH`` [/telegram/webhook], ``TELEGRAM_STATE_DB``
-[<var dir>/telegram_bridge.sqlite3], ``TELEGRAM_RASA_TIMEOUT_SECONDS`` [30],
-``TELEGRAM_REMINDER_INTERVAL_MINUTES`` [15; 0 = off], ``TELEGRAM_REMINDER_FROM_HOUR`` [8],
-``TELEGRAM_REMINDER_UNTIL_HOUR`` [20], ``TELEGRAM_OUTBOX_RETRY_SECONDS`` [30; 0 = off],
-``TELEGRAM_OUTBOX_MAX_AGE_MINUTES`` [60], ``TELEGRAM_FEEDBACK_BUTTONS`` [1], ``TELEGRAM_MAX_RETRIES`` [3],
-``TELEGRAM_CONCURRENT_UPDATES`` [32], ``TELEGRAM_LOG_LEVEL`` [INFO].
+Every variable is read in :mod:`assistant.config` (section ``TelegramSettings``, ``TELEGRAM_*``:
+token, base URL, webhook secret/URL/listen/port/path, state DB, Rasa timeout, reminder interval and
+hours, outbox retry and age, feedback buttons, retries, concurrent updates, log level) plus the shared
+``ASSISTANT_*`` values (Rasa URL, var dir, time zone, retention). This module only combines them into
+the immutable :class:`BridgeSettings` that the bridge and its tests pass around.
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,33 +17,6 @@ from assistant.config import Settings, get_settings
 
 TELEGRAM_API_ROOT = "https://api.telegram.org"
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"Environment variable {name} must be an integer, got {raw!r}") from exc
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"Environment variable {name} must be a number, got {raw!r}") from exc
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    return raw in ("1", "true", "yes", "on", "ja")
 
 
 @dataclass(frozen=True)
@@ -90,31 +50,31 @@ class BridgeSettings:
 
     @classmethod
     def from_env(cls, base: Optional[Settings] = None) -> "BridgeSettings":
-        """Shared settings plus the ``TELEGRAM_*`` variables that only the bridge reads."""
+        """The bridge's view of the shared settings and of their ``telegram`` section."""
         s = base or get_settings()
-        state = os.environ.get("TELEGRAM_STATE_DB", "").strip()
+        t = s.telegram
         return cls(
-            token=s.telegram_token,
+            token=t.bot_token,
             rasa_url=s.rasa_url,
             var_dir=s.var_dir,
             timezone=s.timezone,
             retention_days=s.appointment_retention_days,
-            base_url=s.telegram_base_url,
-            webhook_secret=s.telegram_webhook_secret,
-            webhook_url=s.telegram_webhook_url,
-            webhook_listen=os.environ.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1").strip() or "127.0.0.1",
-            webhook_port=_int("TELEGRAM_WEBHOOK_PORT", 8443),
-            webhook_path=os.environ.get("TELEGRAM_WEBHOOK_PATH", "/telegram/webhook").strip() or "/telegram/webhook",
-            state_path=Path(state) if state else None,
-            rasa_timeout=_float("TELEGRAM_RASA_TIMEOUT_SECONDS", 30.0),
-            reminder_interval=_float("TELEGRAM_REMINDER_INTERVAL_MINUTES", 15.0) * 60.0,
-            reminder_from_hour=_int("TELEGRAM_REMINDER_FROM_HOUR", 8),
-            reminder_until_hour=_int("TELEGRAM_REMINDER_UNTIL_HOUR", 20),
-            outbox_retry_interval=_float("TELEGRAM_OUTBOX_RETRY_SECONDS", 30.0),
-            outbox_max_age=_float("TELEGRAM_OUTBOX_MAX_AGE_MINUTES", 60.0) * 60.0,
-            feedback_buttons=_bool("TELEGRAM_FEEDBACK_BUTTONS", True),
-            max_retries=_int("TELEGRAM_MAX_RETRIES", 3),
-            concurrent_updates=_int("TELEGRAM_CONCURRENT_UPDATES", 32),
+            base_url=t.base_url,
+            webhook_secret=t.webhook_secret,
+            webhook_url=t.webhook_url,
+            webhook_listen=t.webhook_listen or "127.0.0.1",
+            webhook_port=t.webhook_port,
+            webhook_path=t.webhook_path or "/telegram/webhook",
+            state_path=t.state_db,
+            rasa_timeout=t.rasa_timeout_seconds,
+            reminder_interval=t.reminder_interval_minutes * 60.0,
+            reminder_from_hour=t.reminder_from_hour,
+            reminder_until_hour=t.reminder_until_hour,
+            outbox_retry_interval=t.outbox_retry_seconds,
+            outbox_max_age=t.outbox_max_age_minutes * 60.0,
+            feedback_buttons=t.feedback_buttons,
+            max_retries=t.max_retries,
+            concurrent_updates=t.concurrent_updates,
         )
 
     @property

@@ -18,6 +18,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant.kb.provider import reset_kb
 from assistant.answers.reply import parse_payload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,7 +148,6 @@ class Clock:
 @pytest.fixture(autouse=True)
 def action_env(monkeypatch, tmp_path, template_db):
     """Fresh database per test, settings from the environment, no cached knowledge base."""
-    import assistant.actions.common as common
     import assistant.db as db
     from assistant.config import get_settings
 
@@ -162,9 +162,9 @@ def action_env(monkeypatch, tmp_path, template_db):
     monkeypatch.setenv("ASSISTANT_TIMEZONE", "Europe/Berlin")
     monkeypatch.delenv("ASSISTANT_DEFAULT_MUNICIPALITY", raising=False)
     get_settings.cache_clear()
-    common._provider = None
+    reset_kb()
     yield url
-    common._provider = None
+    reset_kb()
     get_settings.cache_clear()
     engine = db._engines.pop(url, None)
     if engine is not None:

@@ -1,7 +1,6 @@
 """Topic answers: office (asks the municipality first), opening hours, fees, online hand-off."""
 from __future__ import annotations
 
-import pytest
 
 from assistant import formatting
 

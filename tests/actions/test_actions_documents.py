@@ -26,7 +26,7 @@ def test_affirm_and_deny_continue_until_the_list_with_print_link(chat, kb, sessi
     chat.say("ask_documents", "Was brauche ich für einen Personalausweis?", {"service": "personalausweis"})
     eff = effective_service(kb, "personalausweis", None)
     answers: dict[str, bool] = {}
-    for step in range(len(eff.service.situations) + 1):
+    for _step in range(len(eff.service.situations) + 1):
         key = chat.flow["asking"]
         value = key == "has_previous_id"  # yes only to "do you have a previous ID?"
         turn = chat.say("affirm" if value else "deny", "/affirm" if value else "/deny")

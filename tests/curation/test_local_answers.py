@@ -9,8 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.local_answers import ActionAnswerLocal, resume_local
-from assistant.curation.local_match import THRESHOLD, decide, municipality_office, rank
-from assistant.curation.similarity import TfidfIndex, similarity
+from assistant.answers.local_match import THRESHOLD, decide, municipality_office, rank
+from assistant.answers.similarity import TfidfIndex, similarity
 
 
 def test_similarity_basics() -> None:

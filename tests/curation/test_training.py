@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from .fake_rasa import LOADED, fake_rasa_app
 async def _manager(env: StaffEnv, fail_publish: bool = False):
     rasa = TestServer(fake_rasa_app(str(env.models_dir / "current.tar.gz"), fail_publish))
     await rasa.start_server()
-    settings = dataclasses.replace(Settings(), rasa_url=str(rasa.make_url("")).rstrip("/"))
+    settings = Settings().model_copy(update={"rasa_url": str(rasa.make_url("")).rstrip("/")})
     return TrainingManager(settings, curation_settings(), env.sessionmaker()), rasa
 
 

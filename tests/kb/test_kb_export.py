@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
 from assistant.kb.export import export_json, export_jsonld
 

@@ -6,6 +6,7 @@ import copy
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.db import create_all, make_engine
 from assistant.kb.models import OfficeRow, OfficeTypeRow, ServiceRow, SynonymRow
@@ -83,7 +84,7 @@ def test_failing_save_leaves_previous_content(engine, kb):
     broken = copy.deepcopy(kb)
     broken.services["fundsache"] = broken.services["fundsache"].model_copy(update={"name": "Geändert"})
     broken.office_owner["kleinwalde_buergerbuero"] = "gibt_es_nicht"  # foreign key violation mid-transaction
-    with pytest.raises(Exception):
+    with pytest.raises(SQLAlchemyError):
         save_kb(broken, engine)
     assert stored_hash(engine) == digest
     back = read_kb(engine)

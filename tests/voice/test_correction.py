@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from pathlib import Path
 
 from assistant.voice.correction import cologne_phonetics, correct_terms, fold, levenshtein, match_score
 from assistant.voice.lexicon import load_common_words

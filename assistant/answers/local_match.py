@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Optional
 
-from assistant.curation.similarity import TfidfIndex
+from assistant.answers.similarity import TfidfIndex
 from assistant.kb.loader import KnowledgeBase, normalize
 from assistant.kb.schema import LocalAnswer, Office
 
