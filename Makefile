@@ -24,4 +24,7 @@ test: install ## Run the whole test suite (unit, data validation, training, conv
 bench: install train ## Print NLU and speed figures (cross-validation, latency)
 	@bash scripts/bench.sh
 
-.PHONY: help install kb train run test bench
+bench-load: install train ## Print turns/s and p95 at 1 and 20 residents and the 120-turn cost ratio
+	@.venv/app/bin/python scripts/bench_load.py
+
+.PHONY: help install kb train run test bench bench-load
