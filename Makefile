@@ -24,4 +24,7 @@ test: install ## Run the whole test suite (unit, data validation, training, conv
 bench: install train ## Print NLU and speed figures (cross-validation, latency)
 	@bash scripts/bench.sh
 
-.PHONY: help install kb train run test bench
+bench-dialogues: install train ## Run tests/dialogues/*.yml against a fresh stack: turns and conversations passed
+	@.venv/app/bin/python scripts/bench_dialogues.py
+
+.PHONY: help install kb train run test bench bench-dialogues
