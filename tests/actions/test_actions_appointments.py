@@ -100,7 +100,7 @@ def test_deny_at_confirmation_offers_again(chat, session):
 def test_booking_asks_municipality_when_unknown(chat):
     turn = chat.say("book_appointment", "Termin für den Personalausweis", {"service": "personalausweis"})
     assert turn.keys == ["utter_ask_municipality"]
-    assert chat.flow["type"] == "pending" and chat.flow["topic"] == "booking"
+    assert chat.flow["type"] == "clarify" and chat.flow["topic"] == "booking"
     turn = chat.say("inform", "Kleinwalde", {"place": "Kleinwalde"})
     assert turn.keys == ["utter_booking_offer"]
     assert chat.flow["office"] == KW

@@ -1,0 +1,409 @@
+"""One turn of the conversation: understand the message against the state, let a running flow take
+its answer, otherwise answer the question (with references, corrections, several services), and
+remind of a pending flow question once.
+
+``step`` is the only entry point; the Rasa actions call it with the topic their rule stands for.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from assistant.answers import life_events
+from assistant.answers.reply import Button, Reply, payload
+from assistant.dialogue import flows, out_of_scope, topics
+from assistant.dialogue.base import Env, Outcome, flow_for
+from assistant.dialogue.state import (SUBJECT_LOCAL, SUBJECT_OFFICE, SUBJECT_TRANSPORT, DialogueState, FlowState,
+                                      Subject)
+from assistant.dialogue.turn import Turn
+from assistant.kb.loader import normalize
+
+# the topic an intent asks for (requested by the action the rule runs)
+INTENT_TOPICS = {
+    "ask_documents": "documents", "ask_howto": "howto", "ask_fees": "fees", "ask_online": "online",
+    "ask_office": "office", "ask_opening_hours": "opening_hours", "ask_directions": "directions",
+    "book_appointment": "booking", "cancel_appointment": "cancel", "reschedule_appointment": "reschedule",
+    "request_human": "human", "ask_life_event": "life_event", "check_documents": "check_documents",
+    "ask_local": "local", "out_of_scope": "out_of_scope",
+}
+ANSWER_TOPICS = topics.SERVICE_TOPICS + topics.OFFICE_TOPICS
+INTENT_LABELS = {
+    "ask_documents": "Welche Unterlagen ich brauche", "ask_howto": "Wie das abläuft",
+    "ask_office": "Welches Amt zuständig ist", "ask_opening_hours": "Öffnungszeiten",
+    "ask_directions": "Wie ich hinkomme", "ask_online": "Ob es online geht", "ask_fees": "Was es kostet",
+    "book_appointment": "Einen Termin buchen", "cancel_appointment": "Einen Termin absagen",
+    "reschedule_appointment": "Einen Termin verschieben", "request_human": "Mit einem Menschen sprechen",
+    "ask_life_event": "Was bei einer Lebenslage zu tun ist", "check_documents": "Ob meine Unterlagen reichen",
+    "help": "Was Sie hier fragen können",
+}
+CONFIDENT = 0.6
+
+
+def step(env: Env, state: DialogueState, turn: Turn, requested: str) -> Outcome:
+    """Handle one message. ``requested`` is the action's topic: a topic name, ``continue``
+    (inform/affirm/deny), ``resume`` (after a fixed chit-chat reply), ``clarify`` (unsure NLU)."""
+    out = Outcome()
+    before_flow = state.flow
+    _remember_context(env, state, turn)
+
+    # 1. the running flow takes what it waits for, whatever the NLU predicted
+    flow = flow_for(state.flow)
+    if flow is not None and not _explicit_new_request(turn, requested):
+        if flow.accepts(env, state, state.flow, turn):
+            if state.flow.type == "clarify":
+                _resume_clarify(env, state, turn, out)
+            else:
+                flow.handle(env, state, state.flow, turn, out)
+            return out
+    if requested == "resume":
+        if flow is not None and state.flow.type != "clarify":
+            out.add(flow.reprompt(env, state, state.flow))
+        return out
+
+    # 2. the question
+    topic = _decide_topic(env, state, turn, requested)
+    _answer(env, state, turn, topic, out)
+
+    # 3. a flow interrupted by a side question: remind once, then let it go
+    if before_flow is not None and state.flow is before_flow:
+        f = flow_for(before_flow)
+        if f is not None and f.remind_after_side_question(before_flow) and not before_flow.reminded and out.replies:
+            reply = f.reprompt(env, state, before_flow)
+            if reply is not None:
+                out.add(reply)
+                before_flow.reminded = True
+        elif before_flow.type != "clarify" or before_flow.reminded or out.replies:
+            state.flow = None if before_flow.reminded or before_flow.type == "clarify" or not f or \
+                not f.remind_after_side_question(before_flow) else before_flow
+    return out
+
+
+# ------------------------------------------------------------------ context kept between turns
+
+def _remember_context(env: Env, state: DialogueState, turn: Turn) -> None:
+    """New service/municipality from this message; a changed municipality re-targets the subject."""
+    if turn.services:
+        state.service = turn.services[0]
+    if turn.municipality and turn.municipality != state.municipality:
+        state.municipality = turn.municipality
+    if turn.services or turn.office_id:
+        state.office_id = turn.office_id
+
+
+def _explicit_new_request(turn: Turn, requested: str) -> bool:
+    """A button for another topic, or a confident new question that is not an answer."""
+    if turn.is_payload and requested not in ("continue", "resume", "clarify"):
+        return True
+    return False
+
+
+def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) -> str:
+    if not turn.is_payload and (out_of_scope.pointer(turn.text, strong_only=True) or (
+            out_of_scope.pointer(turn.text) and not turn.services and not turn.office_id)):
+        return "out_of_scope"
+    words_topic = topics.topic_from_words(turn.text) if not turn.is_payload else None
+    if requested in ("continue", "clarify"):
+        if turn.intent == "deny" and not turn.services and not turn.municipality and not turn.correction:
+            return "deny"
+        ranked = [r.get("name") for r in turn.ranking if r.get("name") in INTENT_TOPICS]
+        top = INTENT_TOPICS.get(ranked[0]) if ranked else None
+        if words_topic and (turn.services or turn.office_id or turn.municipality or state.subject or state.service
+                            or requested == "continue"):
+            return words_topic
+        if (turn.services or turn.municipality or turn.office_id or turn.correction) and state.last_topic:
+            return state.last_topic if state.last_topic != "booking" else "office"
+        if requested == "clarify" and top and (turn.services or turn.office_id or turn.municipality):
+            return top
+        if turn.services:
+            return "service_menu"
+        if turn.municipality:
+            return "municipality_menu"
+        return "clarify" if requested == "clarify" else "what_else"
+    if requested in ANSWER_TOPICS or requested in ("documents", "booking"):
+        # the NLU's topic, unless the words clearly ask another one of a follow-up
+        if requested == "office" and words_topic in ("phone", "opening_hours", "directions"):
+            return words_topic
+        if requested == "opening_hours" and words_topic == "phone":
+            return "phone"
+        if requested in ("fees",) and turn.transport in ("buergerbus", "rufbus") and not turn.services:
+            return "transport"
+        return requested
+    if requested == "human" and words_topic == "phone" and not re.search(r"mensch|mitarbeiter|person",
+                                                                        normalize(turn.text)):
+        return "phone"
+    return requested
+
+
+# ------------------------------------------------------------------ answering
+
+def _context_for(env: Env, state: DialogueState, turn: Turn, topic: str):
+    """The answer's context: this message first, then the last answer's subject, then the state."""
+    subject = state.subject
+    service = turn.service or state.service
+    office_id = turn.office_id
+    municipality = turn.municipality or state.municipality
+    if office_id is None and not turn.services and subject is not None and subject.kind == SUBJECT_OFFICE \
+            and subject.office_id and topic in topics.OFFICE_TOPICS + ("booking",):
+        office = env.kb.offices.get(subject.office_id)
+        moved = turn.municipality and turn.municipality != subject.municipality
+        if office is not None and (not moved or turn.municipality in office.serves):
+            office_id = subject.office_id
+        if subject.service:
+            service = subject.service
+    if office_id and service:
+        from assistant.kb.views import responsible_office
+
+        resp = responsible_office(env.kb, service, municipality)
+        named = env.kb.offices[office_id]
+        if resp and (resp.id == office_id or set(named.aliases) & set(resp.aliases)):
+            office_id = resp.id
+        elif resp and named.types and env.kb.services[service].office_type not in named.types \
+                and not turn.services:
+            service = None  # "wann hat das Bauamt offen" after a question about the Perso
+    ctx = env.context(state, service=service, municipality=municipality, office_id=office_id,
+                      destination=turn.destination)
+    if service is None:
+        ctx.service = None
+    return ctx
+
+
+def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome) -> None:
+    kb = env.kb
+    subject = state.subject
+    # references to a local answer or a transport option
+    if subject is not None and not turn.services and not turn.office_id and topic in topics.OFFICE_TOPICS + (
+            "fees",) and not (turn.municipality and turn.municipality != subject.municipality):
+        if subject.kind == SUBJECT_LOCAL:
+            reply = topics.local_followup(env, subject, topic)
+            if reply is not None:
+                out.add(reply)
+                return
+        if subject.kind == SUBJECT_TRANSPORT and subject.transport:
+            reply = topics.transport_reply(env, env.context(state), subject.transport, topic)
+            if reply is not None:
+                out.add(reply)
+                return
+    if topic == "transport" or (turn.transport in ("buergerbus", "rufbus") and not turn.services and
+                                not turn.office_id and topic in ("fees", "opening_hours", "what_else", "clarify",
+                                                                 "service_menu", "directions", "phone")):
+        kind = turn.transport or (subject.transport if subject else None) or "buergerbus"
+        reply = topics.transport_reply(env, env.context(state), kind, topic)
+        if reply is not None:
+            out.add(reply)
+            topics.record_transport(state, kind, state.municipality)
+            return
+    if topic == "deny":
+        out.add(Reply("utter_what_else", "In Ordnung. Kann ich sonst noch helfen?"))
+        return
+    if topic == "what_else":
+        out.add(Reply("utter_what_else", "Wobei kann ich Ihnen helfen? Fragen Sie zum Beispiel nach Unterlagen, "
+                                         "Öffnungszeiten oder ob etwas online geht."))
+        return
+    if topic == "clarify":
+        _clarify(env, state, turn, out)
+        return
+    if topic == "service_menu":
+        svc = kb.services[turn.services[0]]
+        ctx = env.context(state, service=svc.slug)
+        out.add(Reply("utter_what_else", f"{svc.short_name}: {svc.summary}\nWas möchten Sie dazu wissen?",
+                      topics.services.next_step_buttons(ctx, "")))
+        state.subject = Subject("service", "service", service=svc.slug, municipality=state.municipality)
+        return
+    if topic == "municipality_menu":
+        out.add(Reply("utter_what_else", f"Danke, ich merke mir: {kb.municipalities[state.municipality].name}. "
+                                         "Was möchten Sie wissen?",
+                      [Button("Öffnungszeiten", payload("ask_opening_hours")),
+                       Button("Wo ist das Amt?", payload("ask_office"))]))
+        return
+    if topic == "out_of_scope":
+        out.add(out_of_scope.reply(env, state, turn))
+        return
+    if topic == "local":
+        _local(env, state, turn, out)
+        return
+    if topic == "life_event":
+        _life_event(env, state, turn, out)
+        return
+    if topic == "cancel" or topic == "reschedule":
+        from assistant.booking.service import normalize_code
+
+        purpose = "cancel" if topic == "cancel" else "reschedule"
+        code = normalize_code(turn.text) if not turn.is_payload else None
+        if code:
+            flows.CANCEL.with_code(env, state, code, purpose, out)
+        else:
+            flows.CANCEL.ask_code(state, purpose, out)
+        return
+    if topic == "human":
+        _human(env, state, turn, out)
+        return
+    if topic == "check_documents":
+        _precheck(env, state, turn, out)
+        return
+    if topic == "documents":
+        _documents(env, state, turn, out)
+        return
+    if topic == "booking":
+        ctx = _context_for(env, state, turn, "booking")
+        need = topics.missing(env, "booking", ctx)
+        if need is not None:
+            _ask(state, "booking", turn, need, out, ctx)
+            return
+        flows.BOOKING.start(env, state, ctx, turn, out)
+        return
+    # the answer topics, for each service named (several at once: "Perso und Reisepass, was kostet beides")
+    services_named = turn.services if topic in topics.SERVICE_TOPICS and len(turn.services) > 1 else [None]
+    for slug in services_named[:3]:
+        ctx = _context_for(env, state, turn, topic)
+        if slug:
+            ctx.service = slug
+        need = topics.missing(env, topic, ctx)
+        if need is not None:
+            _ask(state, topic, turn, need, out, ctx)
+            return
+        out.add(topics.answer(env, state, topic, ctx, turn))
+
+
+def _ask(state: DialogueState, topic: str, turn: Turn, need: Reply, out: Outcome, ctx) -> None:
+    out.add(need)
+    resume = state.flow if state.flow is not None and state.flow.type != "clarify" else None
+    state.flow = FlowState("clarify", "", {"topic": topic, "need": "service" if need.key == "utter_ask_service"
+                                           else "municipality", "text": turn.text[:500],
+                                           "destination": ctx.destination, "office_id": ctx.office_id},
+                           resume=resume)
+
+
+def _resume_clarify(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
+    fs = state.flow
+    state.flow = fs.resume
+    topic = fs.get("topic") or "office"
+    remembered = Turn(text=fs.get("text") or "", intent="", services=turn.services or (
+        [state.service] if state.service else []), municipality=turn.municipality or state.municipality,
+        destination=fs.get("destination"), office_id=fs.get("office_id") or turn.office_id, sender=turn.sender,
+        channel=turn.channel, words=normalize(fs.get("text") or "").split())
+    if topic == "local":
+        _local(env, state, remembered, out)
+        return
+    if topic == "check_documents":
+        _precheck(env, state, remembered, out)
+        return
+    if topic == "documents":
+        _documents(env, state, remembered, out)
+        return
+    _answer(env, state, remembered, topic, out)
+
+
+def _documents(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
+    ctx = _context_for(env, state, turn, "documents")
+    if not ctx.service:
+        _ask(state, "documents", turn, topics.ask_service(env.kb), out, ctx)
+        return
+    eff = ctx.eff()
+    if flows.wants_general_list(turn) or not eff.service.situations:
+        out.add(topics.services.documents_general(ctx))
+        state.last_topic = "documents"
+        state.subject = Subject("service", "documents", service=eff.slug, municipality=ctx.municipality)
+        if state.flow is not None and state.flow.type == "checklist":
+            state.flow = None
+        return
+    if flows.wants_personal_list(turn):
+        previous = state.answers if state.answers_for == eff.slug and turn.option != "checklist" else None
+        flows.CHECKLIST.start(env, state, eff.slug, out, previous)
+        state.last_topic = "documents"
+        state.subject = Subject("service", "documents", service=eff.slug, municipality=ctx.municipality)
+        return
+    out.add(topics.answer(env, state, "documents", ctx, turn))
+    flows.CHECKLIST.offer(state, eff.slug)
+
+
+def _precheck(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
+    from assistant.answers import checklists
+
+    ctx = _context_for(env, state, turn, "documents")
+    if not ctx.service:
+        _ask(state, "check_documents", turn, topics.ask_service(env.kb), out, ctx)
+        return
+    answers = state.answers if state.answers_for == ctx.service else {}
+    out.add(checklists.precheck_reply(ctx, answers, turn.text))
+    state.last_topic = "documents"
+    state.subject = Subject("service", "documents", service=ctx.service, municipality=ctx.municipality)
+
+
+def _local(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
+    from assistant.curation.local_match import decide
+
+    text = turn.text if not turn.is_payload else ""
+    if not text.strip():
+        out.add(Reply("utter_what_else", "Was möchten Sie über Ihren Ort wissen? Fragen Sie zum Beispiel nach "
+                                         "Festen, Grünschnitt oder dem Gemeindesaal."))
+        return
+    municipality = turn.municipality or state.municipality or env.default_municipality
+    decision = decide(env.kb, text, municipality)
+    if decision.kind == "ask_municipality":
+        ctx = env.context(state)
+        _ask(state, "local", turn, topics.ask_municipality(env.kb), out, ctx)
+        return
+    reply = topics.local_reply(env, decision, named=municipality is None)
+    out.add(reply)
+    if decision.kind == "answer" and decision.match is not None:
+        topics.record_local(state, decision.municipality_id, decision.match.answer.id)
+        state.fallback_count = 0
+
+
+def _life_event(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
+    kb = env.kb
+    event = next((o for o in turn.options if o in kb.life_events), None)
+    if event is None and not turn.is_payload:
+        event = life_events.detect_event(kb, turn.text)
+    if event is None and turn.service:
+        tags = kb.services[turn.service].life_events
+        event = tags[0] if tags else None
+    out.add(life_events.answer(kb, event, state.municipality))
+    state.last_topic = "life_event"
+
+
+def _human(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
+    from assistant.kb import hours as hours_mod
+
+    ctx = _context_for(env, state, turn, "office")
+    if not ctx.office_id and not ctx.service and state.subject and state.subject.office_id:
+        ctx.office_id = state.subject.office_id
+    office = ctx.office() if (ctx.municipality or ctx.service or ctx.office_id) else None
+    topic = env.kb.services[ctx.service].short_name if ctx.service in env.kb.services else "allgemeine Frage"
+    if "callback" in turn.options:
+        fs = flows.CALLBACK.start(state, topic, office.id if office else None, stage="phone")
+        out.add(flows.CALLBACK.reprompt(env, state, fs))
+        return
+    if office is not None and hours_mod.current_interval(office.hours, env.now, env.tz, env.kb.county.state):
+        status = hours_mod.describe_status(office.hours, env.now, env.tz, env.kb.county.state)
+        out.add(Reply("utter_human_phone", f"Rufen Sie direkt an: {office.name}, Telefon {office.phone}. {status}",
+                      [Button("Lieber Rückruf", payload("request_human", option="callback"))]))
+        return
+    closed = f"{office.name} (Telefon {office.phone}) ist gerade geschlossen. " if office else ""
+    out.add(Reply("utter_callback_ask",
+                  f"{closed}Ich kann eine Bitte um Rückruf an die Mitarbeiterinnen und Mitarbeiter weitergeben. "
+                  f"Möchten Sie das? {env.kb.county.hotline_115}",
+                  [Button("Ja, Rückruf", payload("affirm")), Button("Nein danke", payload("deny"))]))
+    flows.CALLBACK.start(state, topic, office.id if office else None)
+
+
+def _clarify(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
+    count = state.fallback_count + 1
+    state.fallback_count = count
+    options = [r["name"] for r in turn.ranking if r.get("name") in INTENT_LABELS][:2]
+    ents = {"service": state.service} if state.service else {}
+    buttons = [Button(INTENT_LABELS[o], payload(o, **ents)) for o in options]
+    if count >= 2:
+        text = ("Ich habe Sie leider wieder nicht sicher verstanden. Möchten Sie mit einem Menschen sprechen? "
+                "Oder meinten Sie eines davon?")
+        buttons.append(Button("Mit einem Menschen sprechen", payload("request_human")))
+    else:
+        text = "Ich bin nicht sicher, ob ich Sie richtig verstanden habe. Meinten Sie:"
+    if not options:
+        text = "Das habe ich leider nicht verstanden. Können Sie es anders sagen?"
+    out.add(Reply("utter_clarify", text, buttons))
+
+
+def reprompt(env: Env, state: DialogueState) -> Optional[Reply]:
+    f = flow_for(state.flow)
+    return f.reprompt(env, state, state.flow) if f else None
