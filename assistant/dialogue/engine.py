@@ -128,10 +128,27 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         if requested in ("fees",) and turn.transport in ("buergerbus", "rufbus") and not turn.services:
             return "transport"
         return requested
+    if requested in ("cancel", "reschedule") and not _moves_existing(turn):
+        return "booking"  # "Termin für den Perso, aber nicht am Montag": a wish for a new appointment
+    if requested == "booking" and turn.transport in ("buergerbus", "rufbus") and not turn.services:
+        return "transport"
     if requested == "human" and words_topic == "phone" and not re.search(r"mensch|mitarbeiter|person",
                                                                         normalize(turn.text)):
         return "phone"
     return requested
+
+
+MOVE_RE = re.compile(r"\b(verschieb\w*|verleg\w*|umleg\w*|absag\w*|abzusagen|stornier\w*|storno|"
+                     r"anderen tag|anderen termin|nicht (kommen|hin)|kann \w+ nicht|code|buchungscode)\b")
+
+
+def _moves_existing(turn: Turn) -> bool:
+    """Does the message talk about an existing appointment (cancel, move), not a new one?"""
+    from assistant.booking.service import normalize_code
+
+    if turn.is_payload:
+        return True
+    return bool(MOVE_RE.search(normalize(turn.text))) or bool(normalize_code(turn.text)) or not turn.services
 
 
 # ------------------------------------------------------------------ answering
@@ -228,7 +245,7 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
         from assistant.booking.service import normalize_code
 
         purpose = "cancel" if topic == "cancel" else "reschedule"
-        code = normalize_code(turn.text) if not turn.is_payload else None
+        code = (normalize_code(turn.text) if not turn.is_payload else None) or state.booked_code
         if code:
             flows.CANCEL.with_code(env, state, code, purpose, out)
         else:

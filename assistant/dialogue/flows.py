@@ -423,6 +423,7 @@ class BookingFlow(Flow):
                            checklist_url))
         state.flow = None
         state.last_topic = "office"
+        state.booked_code = booking.code
         state.subject = Subject(SUBJECT_OFFICE, "booking", office_id=office.id, service=fs.get("service"),
                                 municipality=fs.get("municipality"))
 
@@ -485,6 +486,8 @@ class CancelFlow(Flow):
         with env.sm()() as session:
             appt = service.get(session, code)
             if appt is None:
+                if state.booked_code == code:
+                    state.booked_code = None
                 out.add(Reply("utter_ask_booking_code",
                               f"Zum Code {code} finde ich keinen Termin. Bitte prüfen Sie den Code "
                               "oder rufen Sie das Amt an. " + env.kb.county.hotline_115))
@@ -514,6 +517,8 @@ class CancelFlow(Flow):
         if fs.stage == "confirm":
             if turn.yes_no is True:
                 booking = service.cancel(env.sm(), fs.get("code"))
+                if state.booked_code == fs.get("code"):
+                    state.booked_code = None
                 if booking is None:
                     out.add(Reply("utter_cancel_done", "Dieser Termin war schon abgesagt."))
                 else:

@@ -67,6 +67,7 @@ class DialogueState:
     answers_for: Optional[str] = None
     answers: dict[str, Optional[bool]] = field(default_factory=dict)
     fallback_count: int = 0
+    booked_code: Optional[str] = None  # the appointment booked in this conversation ("kann ich den absagen?")
 
 
 # ------------------------------------------------------------------ codec
@@ -134,6 +135,7 @@ def decode(raw: Any, legacy_flow: Any = None) -> DialogueState:
         last_topic=_str(body.get("last_topic")), flow=_flow(body.get("flow")),
         answers_for=_str(body.get("answers_for")), answers=_answers(body.get("answers")),
         fallback_count=body.get("fallback_count") if isinstance(body.get("fallback_count"), int) else 0,
+        booked_code=_str(body.get("booked_code")),
     )
     if not body and legacy_flow:
         try:

@@ -139,7 +139,8 @@ def yes_no(intent: str, text: str) -> Optional[bool]:
     if len(words) <= 6:
         if set(words) & {"nicht", "kein", "keine", "keinen", "nichts"} and "doch" not in words:
             return False
-        if set(words) & YES_WORDS:
+        if set(words) & {"ja", "jo", "jawohl", "gerne", "gern", "ok", "okay", "jep", "jap", "yes", "passt",
+                         "einverstanden", "bitte"} and not set(words) & {"wo", "wann", "wie", "was", "welche"}:
             return True
     return None
 

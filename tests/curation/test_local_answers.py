@@ -1,7 +1,6 @@
 """Local answers: matching per municipality, honest 'no information', asking for the place."""
 from __future__ import annotations
 
-import json
 from typing import Any, Optional
 
 import pytest
