@@ -40,3 +40,13 @@ class ActionOutOfScope(DialogueAction):
 
     def name(self) -> str:
         return "action_out_of_scope"
+
+
+class ActionSmallTalk(DialogueAction):
+    """Greeting, thanks, goodbye: the fixed reply, unless the message answers a running flow
+    ("nehm den letzten" read as goodbye) or carries a question ("hallo, was kostet ein Reisepass")."""
+
+    topic = "small_talk"
+
+    def name(self) -> str:
+        return "action_small_talk"

@@ -65,7 +65,7 @@ def step(env: Env, state: DialogueState, turn: Turn, requested: str) -> Outcome:
     _answer(env, state, turn, topic, out)
 
     # 3. a flow interrupted by a side question: remind once, then let it go
-    if before_flow is not None and state.flow is before_flow:
+    if before_flow is not None and state.flow is before_flow and topic != "small_talk":
         f = flow_for(before_flow)
         if f is not None and f.remind_after_side_question(before_flow) and not before_flow.reminded and out.replies:
             reply = f.reprompt(env, state, before_flow)
@@ -82,6 +82,10 @@ def step(env: Env, state: DialogueState, turn: Turn, requested: str) -> Outcome:
 
 def _remember_context(env: Env, state: DialogueState, turn: Turn) -> None:
     """New service/municipality from this message; a changed municipality re-targets the subject."""
+    from assistant.dialogue.turn import SIBLINGS
+
+    if not turn.services and turn.verb and state.service in SIBLINGS[turn.verb] and (turn.correction or turn.short):
+        turn.services = [SIBLINGS[turn.verb][state.service]]  # "ich meinte abmelden, nicht anmelden"
     if turn.services:
         state.service = turn.services[0]
     if turn.municipality and turn.municipality != state.municipality:
@@ -102,6 +106,14 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
             out_of_scope.pointer(turn.text) and not turn.services and not turn.office_id)):
         return "out_of_scope"
     words_topic = topics.topic_from_words(turn.text) if not turn.is_payload else None
+    if requested == "small_talk":
+        if not (turn.services or turn.office_id) or turn.short:
+            return "small_talk"
+        requested = "continue"  # "hallo, was kostet ein Reisepass": the question counts
+    if requested == "out_of_scope" and (turn.services or turn.office_id):
+        ranked = [INTENT_TOPICS.get(r.get("name")) for r in turn.ranking]
+        ranked = [t for t in ranked if t and t not in ("out_of_scope", "local", "life_event")]
+        return words_topic or (ranked[0] if ranked else "office" if turn.office_id else "service_menu")
     if requested in ("continue", "clarify"):
         if turn.intent == "deny" and not turn.services and not turn.municipality and not turn.correction:
             return "deny"
@@ -165,8 +177,7 @@ def _context_for(env: Env, state: DialogueState, turn: Turn, topic: str):
         moved = turn.municipality and turn.municipality != subject.municipality
         if office is not None and (not moved or turn.municipality in office.serves):
             office_id = subject.office_id
-        if subject.service:
-            service = subject.service
+        service = subject.service  # the office answer was about this service (or none)
     if office_id and service:
         from assistant.kb.views import responsible_office
 
@@ -174,9 +185,14 @@ def _context_for(env: Env, state: DialogueState, turn: Turn, topic: str):
         named = env.kb.offices[office_id]
         if resp and (resp.id == office_id or set(named.aliases) & set(resp.aliases)):
             office_id = resp.id
-        elif resp and named.types and env.kb.services[service].office_type not in named.types \
-                and not turn.services:
-            service = None  # "wann hat das Bauamt offen" after a question about the Perso
+        elif resp and named.types and env.kb.services[service].office_type not in named.types:
+            if turn.services and turn.office_type in (None, env.kb.services[service].office_type):
+                office_id = resp.id  # "die Zulassungsstelle ist doch im Kreishaus?": the service decides
+            elif not turn.services:
+                service = None  # "wann hat das Bauamt offen" after a question about the Perso
+    elif service and turn.office_type and not turn.services and \
+            env.kb.services[service].office_type != turn.office_type:
+        service = None  # "wo ist das Bürgerbüro" after a question about the car
     ctx = env.context(state, service=service, municipality=municipality, office_id=office_id,
                       destination=turn.destination)
     if service is None:
@@ -184,22 +200,61 @@ def _context_for(env: Env, state: DialogueState, turn: Turn, topic: str):
     return ctx
 
 
+FOLLOW_UP_EXCLUDED = ("booking", "cancel", "reschedule", "documents", "check_documents", "life_event", "small_talk",
+                      "deny", "human")
+
+
+def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Optional[Reply]:
+    """A question about the last answer's subject that the topic answers would miss."""
+    subject = state.subject
+    if subject is None or turn.services or turn.is_payload or topic in FOLLOW_UP_EXCLUDED:
+        return None
+    moved = turn.municipality and turn.municipality != subject.municipality
+    if subject.kind == SUBJECT_LOCAL and not moved:
+        if turn.office_id or turn.office_type:
+            picked = topics.best_sentences(turn.text, topics.split_sentences(_local_text(env, subject)), minimum=2)
+            return Reply("utter_local_answer", " ".join(picked)) if picked else None
+        if topic in topics.OFFICE_TOPICS + ("fees",):
+            reply = topics.local_details(env, subject, turn.text) if topic == "fees" else None
+            return reply or topics.local_followup(env, subject, topic)
+        return topics.local_details(env, subject, turn.text)
+    if subject.kind == SUBJECT_TRANSPORT and subject.transport and not turn.office_id and (
+            turn.short or turn.reference or topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else")):
+        ctx = env.context(state, municipality=turn.municipality)
+        return topics.transport_reply(env, ctx, subject.transport, topic)
+    if subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
+            (state.last_topic == "directions" or turn.transport) and topics.DEPARTURE_RE.search(normalize(turn.text)):
+        ctx = env.context(state, service=subject.service, office_id=subject.office_id)
+        return topics.departures_reply(env, ctx, turn.municipality)
+    if topic in ("clarify", "what_else", "howto") and (state.service or subject.service):
+        ctx = env.context(state, service=state.service or subject.service)
+        if topic == "howto" and not topics.DURATION_RE.search(normalize(turn.text)):
+            return None
+        return topics.service_details(env, ctx, turn.text)
+    return None
+
+
+def _local_text(env: Env, subject: Subject) -> str:
+    mun = env.kb.municipalities.get(subject.municipality or "")
+    answer = next((a for a in mun.local_answers if a.id == subject.local_id), None) if mun else None
+    return answer.answer if answer else ""
+
+
 def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome) -> None:
     kb = env.kb
     subject = state.subject
-    # references to a local answer or a transport option
-    if subject is not None and not turn.services and not turn.office_id and topic in topics.OFFICE_TOPICS + (
-            "fees",) and not (turn.municipality and turn.municipality != subject.municipality):
-        if subject.kind == SUBJECT_LOCAL:
-            reply = topics.local_followup(env, subject, topic)
-            if reply is not None:
-                out.add(reply)
-                return
-        if subject.kind == SUBJECT_TRANSPORT and subject.transport:
-            reply = topics.transport_reply(env, env.context(state), subject.transport, topic)
-            if reply is not None:
-                out.add(reply)
-                return
+    if topic != "out_of_scope" or not turn.services:
+        reply = _follow_up(env, state, turn, topic)
+        if reply is not None:
+            out.add(reply)
+            return
+    if topic == "small_talk":
+        key = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank"}.get(turn.intent,
+                                                                                          "utter_thank")
+        out.add(Reply(key, ""))
+        if turn.intent == "goodbye":
+            state.flow = None
+        return
     if topic == "transport" or (turn.transport in ("buergerbus", "rufbus") and not turn.services and
                                 not turn.office_id and topic in ("fees", "opening_hours", "what_else", "clarify",
                                                                  "service_menu", "directions", "phone")):
@@ -225,6 +280,12 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
         out.add(Reply("utter_what_else", f"{svc.short_name}: {svc.summary}\nWas möchten Sie dazu wissen?",
                       topics.services.next_step_buttons(ctx, "")))
         state.subject = Subject("service", "service", service=svc.slug, municipality=state.municipality)
+        return
+    if topic == "municipality_menu" and state.service:
+        ctx = env.context(state)
+        out.add(topics.answer(env, state, "office", ctx, turn))
+        if topics.fees_are_local(kb, state.service):
+            out.add(topics.answer(env, state, "fees", env.context(state), turn))
         return
     if topic == "municipality_menu":
         out.add(Reply("utter_what_else", f"Danke, ich merke mir: {kb.municipalities[state.municipality].name}. "
@@ -323,6 +384,14 @@ def _documents(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None
         if state.flow is not None and state.flow.type == "checklist":
             state.flow = None
         return
+    if state.answers_for == eff.slug and re.search(r"\bliste\b", normalize(turn.text)) and turn.option != "checklist":
+        from assistant.answers import checklists
+        from assistant.checklist.engine import build
+
+        answers = {k: v for k, v in state.answers.items() if k in eff.service.situations}
+        out.add(checklists.checklist_reply(ctx, build(eff, answers), None))  # "zeig mir die Liste nochmal"
+        state.last_topic = "documents"
+        return
     if flows.wants_personal_list(turn):
         previous = state.answers if state.answers_for == eff.slug and turn.option != "checklist" else None
         flows.CHECKLIST.start(env, state, eff.slug, out, previous)
@@ -356,6 +425,13 @@ def _local(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
         return
     municipality = turn.municipality or state.municipality or env.default_municipality
     decision = decide(env.kb, text, municipality)
+    subject = state.subject
+    if decision.kind != "answer" and subject is not None and subject.kind == SUBJECT_LOCAL and \
+            (not turn.municipality or turn.municipality == subject.municipality):
+        reply = topics.local_details(env, subject, text)
+        if reply is not None:
+            out.add(reply)
+            return
     if decision.kind == "ask_municipality":
         ctx = env.context(state)
         _ask(state, "local", turn, topics.ask_municipality(env.kb), out, ctx)

@@ -507,7 +507,8 @@ class CancelFlow(Flow):
             return
         name = env.kb.services[slug].short_name if slug in env.kb.services else slug
         where = f", {office.name}" if office else ""
-        out.add(Reply("utter_booking_confirm", f"Soll ich diesen Termin absagen?\n{name}, {texts.slot_long(start)}{where}",
+        out.add(Reply("utter_booking_confirm", f"Soll ich diesen Termin (Buchungscode {code}) absagen?\n{name}, "
+                                               f"{texts.slot_long(start)}{where}",
                       [Button("Ja, absagen", payload("affirm")), Button("Nein, behalten", payload("deny"))]))
         state.flow = FlowState("cancel", "confirm", {"purpose": "cancel", "code": code})
 

@@ -302,3 +302,123 @@ def local_reply(env: Env, decision, named: bool) -> Reply:
         text += f" Rufen Sie bitte die Behördennummer 115 an. {kb.county.hotline_115}"
     return Reply("utter_no_information", text, [Button("Mit einem Menschen sprechen", payload("request_human")),
                                                 Button("Was kann ich hier fragen?", payload("help"))])
+
+
+# ------------------------------------------------------------------ details: "wie lange dauert das", "gibt es eine Kaution"
+
+_STOP = {"ich", "sie", "du", "wir", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "und",
+         "oder", "aber", "auch", "noch", "mal", "denn", "da", "dort", "was", "wie", "wo", "wann", "wer", "ist", "sind",
+         "hat", "haben", "kann", "muss", "darf", "soll", "man", "mein", "meine", "meinen", "mit", "fuer", "von",
+         "zum", "zur", "bei", "im", "in", "an", "am", "auf", "es", "nicht", "kein", "keine", "ja", "nein", "bitte",
+         "gibt", "geht", "dann", "wenn", "so", "dass", "ob", "zu", "hin", "her", "mir", "mich", "uns", "ihr", "ihn",
+         "sich", "werden", "wird", "bin", "hab", "habe", "schon", "eigentlich", "genau", "nochmal", "gern", "gerne"}
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in normalize(text).split() if len(w) >= 3 and w not in _STOP}
+
+
+def _hits(question: set[str], sentence: str) -> int:
+    words = content_words(sentence)
+    n = 0
+    for q in question:
+        if any(w == q or (len(q) >= 5 and len(w) >= 5 and (w.startswith(q[:5]) or q.startswith(w[:5])))
+               for w in words):
+            n += 1
+    return n
+
+
+def best_sentences(question: str, sentences: list[str], minimum: int = 1, limit: int = 2) -> list[str]:
+    q = content_words(question)
+    if not q:
+        return []
+    scored = [(_hits(q, s), i, s) for i, s in enumerate(sentences)]
+    scored = [x for x in scored if x[0] >= minimum]
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    picked = sorted(scored[:limit], key=lambda x: x[1])
+    return [s for _, _, s in picked]
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_RE.split(text.strip()) if s.strip()]
+
+
+def local_details(env: Env, subject: Subject, text: str) -> Optional[Reply]:
+    """A free follow-up on a local answer ("gibt es eine Kaution", "ist da ein Bademeister")."""
+    mun = env.kb.municipalities.get(subject.municipality or "")
+    answer = next((a for a in mun.local_answers if a.id == subject.local_id), None) if mun else None
+    if answer is None:
+        return None
+    picked = best_sentences(text, split_sentences(answer.answer))
+    return Reply("utter_local_answer", " ".join(picked)) if picked else None
+
+
+DURATION_RE = re.compile(r"\b(wie lange|dauert|dauer|wann (bekomm|krieg|ist \w+ fertig)|bearbeitungszeit|wochen)\b")
+
+
+def service_details(env: Env, ctx: Context, text: str) -> Optional[Reply]:
+    """A detail question about the service ("wie lange dauert das", "kriegt man das rückwirkend"):
+    the best matching sentences of its catalogue text (summary, duration, deadline, steps, notes, fees)."""
+    if not ctx.service:
+        return None
+    eff = ctx.eff()
+    svc = eff.service
+    norm = normalize(text)
+    if DURATION_RE.search(norm) and svc.processing_time:
+        return Reply("utter_howto", f"{svc.short_name}: {svc.processing_time}", services.next_step_buttons(ctx, ""))
+    pool: list[str] = []
+    pool += split_sentences(svc.summary)
+    if svc.processing_time:
+        pool += split_sentences(svc.processing_time)
+    if svc.deadline:
+        pool += split_sentences(svc.deadline.text)
+    for step in svc.steps:
+        pool += split_sentences(step)
+    for note in eff.notes:
+        pool += split_sentences(note)
+    for fee in eff.fees:
+        pool.append(services.fee_text(fee) + ".")
+        if fee.note:
+            pool += split_sentences(fee.note)
+    if svc.online.what:
+        pool += split_sentences(svc.online.what)
+    if svc.online.reason_not_online:
+        pool += split_sentences(svc.online.reason_not_online)
+    picked = best_sentences(text, pool, minimum=1, limit=2)
+    if not picked:
+        return None
+    return Reply("utter_howto", f"{svc.short_name}: " + " ".join(picked), services.next_step_buttons(ctx, ""))
+
+
+DEPARTURE_RE = re.compile(r"\b(faehrt|fahren|fahrt|zurueck|rueckfahrt|abfahrt\w*|wann geht|hinfahrt|uhrzeit\w*|"
+                          r"bus|busse|ab \w+ wann|wann ab)\b")
+
+
+def departures_reply(env: Env, ctx: Context, turn_municipality: Optional[str]) -> Optional[Reply]:
+    """'wann fährt der zurück?' after the way to an office: the full departures of the options."""
+    off = ctx.office()
+    if off is None:
+        return None
+    options = [t for t in off.transport if t.kind != "fuss" and (t.departures or t.booking_lead)]
+    mid = turn_municipality or ctx.municipality
+    mun = env.kb.municipalities.get(mid or "")
+    if mun:
+        names = {normalize(n) for n in [mun.name, *mun.ortsteile]}
+        local = [t for t in options if t.from_place and any(n in normalize(t.from_place) for n in names)]
+        options = local or options
+    if not options:
+        return None
+    lines = [f"Verbindungen zu: {off.name}"]
+    for t in options[:3]:
+        name = t.line or TRANSPORT_NAMES.get(t.kind, t.kind)
+        if t.kind == "buergerbus" and not name.lower().startswith("bürgerbus"):
+            name = f"Bürgerbus {name}"
+        elif t.kind == "bus" and not name.lower().startswith(("bus", "stadtbus")):
+            name = f"Bus {name}"
+        detail = (t.departures or "").strip()
+        if t.kind == "rufbus":
+            detail = f"{t.note or ''} Bestellen: {t.phone or ''}, {t.booking_lead or ''}".strip()
+        elif t.phone:
+            detail += f" Telefon: {t.phone}."
+        lines.append(f"• {name}: {detail}")
+    return Reply("utter_directions", "\n".join(lines), [Button("Öffnungszeiten", payload("ask_opening_hours"))])

@@ -13,7 +13,7 @@ YES_WORDS = {"ja", "jo", "joa", "jap", "jep", "jawohl", "genau", "richtig", "doc
              "ok", "okay", "jaja", "yes", "jupp", "freilich", "sicher", "natuerlich", "korrekt", "ja."}
 NO_WORDS = {"nein", "nee", "ne", "noe", "nö", "nicht", "kein", "keine", "keinen", "falsch", "nix", "nichts", "niemals",
             "nie", "no"}
-NEGATIONS = {"ohne", "kein", "keine", "keinen", "keiner", "keinem", "nicht", "nie", "nix", "weder", "noch"}
+NEGATIONS = {"ohne", "kein", "keine", "keinen", "keiner", "keinem", "nicht", "nie", "nix"}
 REFERENCE_WORDS = {"da", "dort", "dahin", "dorthin", "hin", "das", "die", "der", "es", "dem", "den", "denen", "dies",
                    "dieses", "diese", "dieser", "dafuer", "dazu", "darauf", "dafur", "beides", "die", "ihnen"}
 TRANSPORT = {"buergerbus": "buergerbus", "rufbus": "rufbus", "anrufbus": "rufbus", "buergermobil": "buergermobil",
@@ -54,6 +54,8 @@ class Turn:
     follow_up: bool = False  # starts with "und" / "aber": continues the last answer
     correction: bool = False  # "nein ich meinte ...", "zurück zum Auto"
     transport: Optional[str] = None  # a transport word that is not a service request
+    office_type: Optional[str] = None  # an office type named ("Bürgerbüro", "Standesamt")
+    verb: Optional[str] = None  # "abmeld"/"anmeld" named without negation (for "ich meinte abmelden")
     no_car: bool = False
     weekend: bool = False
     words: list[str] = field(default_factory=list)
@@ -113,6 +115,58 @@ def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
 _NEG_PHRASE_RE = re.compile(r"\b(ohne|kein\w*|nicht)\s+(\w+\s+){0,2}?(\w*(auto|wagen|pkw|fahrzeug|ausweis|perso|pass)\w*)",
                             re.IGNORECASE)
 _TRANSPORT_RE = re.compile(r"\b\w*(b(ü|ue)rgerbus|rufbus|b(ü|ue)rgermobil|stadtbus|bus)\w*\b", re.IGNORECASE)
+
+
+def _type_owners(kb: KnowledgeBase) -> dict[str, tuple[str, set[str]]]:
+    owners: dict[str, tuple[str, set[str]]] = {}
+    for oid, office in kb.offices.items():
+        for t in office.types:
+            for variant in {t.replace("_", ""), t.split("_")[-1]}:
+                owners.setdefault(variant, (t, set()))[1].add(oid)
+    return owners
+
+
+def office_type_word(kb: KnowledgeBase, words: list[str]) -> tuple[Optional[str], Optional[str]]:
+    """(office type, office id if exactly one office has it) for 'Ausländerbehörde', 'Bürgerbüro', ..."""
+    owners = _type_owners(kb)
+    for w in words:
+        stem = w[:-1] if w.endswith(("n", "s")) and w[:-1] in owners else w
+        if stem in owners:
+            otype, ids = owners[stem]
+            return otype, (next(iter(ids)) if len(ids) == 1 else None)
+    return None, None
+
+
+def office_by_type_word(kb: KnowledgeBase, words: list[str]) -> Optional[str]:
+    return office_type_word(kb, words)[1]
+
+
+def named_verb(words: list[str]) -> Optional[str]:
+    found = []
+    for i, w in enumerate(words):
+        for v in SIBLINGS:
+            if (w.startswith(v) or w.startswith(v.replace("meld", "zumeld"))) and not (i and words[i - 1] == "nicht"):
+                found.append(v)
+    return found[0] if len(set(found)) == 1 else None
+
+
+SIBLINGS = {"abmeld": {"kfz_zulassung": "kfz_abmeldung", "wohnsitz_anmelden": "wohnsitz_abmelden",
+                       "gewerbe_anmelden": "gewerbe_abmelden"},
+            "anmeld": {"kfz_abmeldung": "kfz_zulassung", "wohnsitz_abmelden": "wohnsitz_anmelden",
+                       "gewerbe_abmelden": "gewerbe_anmelden"}}
+CAR_SERVICES = {"kfz_zulassung", "kfz_abmeldung"}
+
+
+def swap_verb(services: list[str], words: list[str]) -> list[str]:
+    """'Auto ... abmelden' is the car's deregistration, not the residence's: combine the object
+    (Auto) with the verb (abmelden) when the gazetteer found them as two services."""
+    verb = named_verb(words)
+    has_car = bool(set(words) & CAR_WORDS) or bool(set(services) & CAR_SERVICES)
+    if verb is None or not has_car:
+        return services
+    target = "kfz_abmeldung" if verb == "abmeld" else "kfz_zulassung"
+    rest = [s for s in services if s not in CAR_SERVICES and s not in ("wohnsitz_abmelden", "wohnsitz_anmelden")]
+    return [target] + rest
 
 
 def yes_no(intent: str, text: str) -> Optional[bool]:
@@ -204,6 +258,8 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
     # places: home/asked-about municipality vs. destination; a named office
     for ent in _entity_values(entities, "place"):
         value = str(ent["value"])
+        if not payload and _before(text, ent.get("start"), 1) in (["nicht"], ["kein"], ["nich"]):
+            continue  # "nee nicht Kleinwalde, Auental"
         mid = resolve_municipality(kb, value)
         before = _before(text, ent.get("start"), 1)
         if mid and before and before[-1] in TRAVEL_WORDS and turn.intent == "ask_directions":
@@ -216,7 +272,11 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
     if turn.municipality is None and turn.destination is None and text and not payload and len(text) < 500:
         turn.municipality = resolve_municipality(kb, text)
     if turn.office_id is None and text and not payload:
-        turn.office_id = resolve_office(kb, text)
+        turn.office_id = resolve_office(kb, text) or office_by_type_word(kb, words)
+    if not payload:
+        turn.office_type = office_type_word(kb, words)[0]
+        turn.services = swap_verb(turn.services, words)
+        turn.verb = named_verb(words)
 
     if not payload:
         turn.yes_no = yes_no(turn.intent, text)

@@ -44,6 +44,7 @@ def _action(name: str):
         "action_cancel_appointment": appointments.ActionCancelAppointment,
         "action_reschedule_appointment": appointments.ActionRescheduleAppointment,
         "action_request_human": handoff.ActionRequestHuman,
+        "action_small_talk": flow.ActionSmallTalk,
     }[name]()
 
 
@@ -57,6 +58,7 @@ RULES = {
     "dont_know": "action_continue_flow", "out_of_scope": "action_out_of_scope", "nlu_fallback": "action_clarify",
     "book_appointment": "action_book_appointment", "cancel_appointment": "action_cancel_appointment",
     "reschedule_appointment": "action_reschedule_appointment", "request_human": "action_request_human",
+    "greet": "action_small_talk", "thank": "action_small_talk", "goodbye": "action_small_talk",
 }
 
 
