@@ -107,7 +107,9 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         return "out_of_scope"
     words_topic = topics.topic_from_words(turn.text) if not turn.is_payload else None
     if requested == "small_talk":
-        if not (turn.services or turn.office_id) or turn.short:
+        asks = bool(words_topic) or bool(set(turn.words) & {"wann", "wie", "was", "wo", "welche", "welcher", "kann",
+                                                            "muss", "gibt", "brauch", "brauche", "bis"})
+        if not asks and (not (turn.services or turn.office_id) or turn.short):
             return "small_talk"
         requested = "continue"  # "hallo, was kostet ein Reisepass": the question counts
     if requested == "out_of_scope" and (turn.services or turn.office_id):
@@ -141,7 +143,9 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
             return "transport"
         return requested
     if requested in ("cancel", "reschedule") and not _moves_existing(turn):
-        return "booking"  # "Termin für den Perso, aber nicht am Montag": a wish for a new appointment
+        # "Termin für den Perso, aber nicht am Montag": a wish for a new appointment
+        return "booking" if words_topic in ("booking", None) and "termin" in normalize(turn.text) else (
+            words_topic or "office")
     if requested == "booking" and turn.transport in ("buergerbus", "rufbus") and not turn.services:
         return "transport"
     if requested == "human" and words_topic == "phone" and not re.search(r"mensch|mitarbeiter|person",
@@ -330,8 +334,9 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
         flows.BOOKING.start(env, state, ctx, turn, out)
         return
     # the answer topics, for each service named (several at once: "Perso und Reisepass, was kostet beides")
-    services_named = turn.services if topic in topics.SERVICE_TOPICS and len(turn.services) > 1 else [None]
-    for slug in services_named[:3]:
+    services_named = turn.services[:3] if len(turn.services) > 1 and not turn.office_id else [None]
+    offices_given: dict[str, str] = {}
+    for slug in services_named:
         ctx = _context_for(env, state, turn, topic)
         if slug:
             ctx.service = slug
@@ -339,7 +344,23 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
         if need is not None:
             _ask(state, topic, turn, need, out, ctx)
             return
-        out.add(topics.answer(env, state, topic, ctx, turn))
+        if slug and topic in topics.OFFICE_TOPICS:
+            off = ctx.office()
+            if off is not None and off.id in offices_given:
+                out.add(Reply("utter_office", f"{kb.services[slug].short_name}: ebenfalls {off.name}, "
+                                              f"{off.address.street} – beides an derselben Stelle."))
+                continue
+            if off is not None:
+                offices_given[off.id] = slug
+        reply = topics.answer(env, state, topic, ctx, turn)
+        if slug and topic in topics.SERVICE_TOPICS:
+            off = ctx.office() if ctx.municipality or topics.office_serves_all(kb, slug) else None
+            if off is not None:
+                reply = Reply(reply.key, f"{reply.text}\nZuständig: {off.name}, {off.address.street}, "
+                                         f"{off.address.city}.", reply.buttons)
+        out.add(reply)
+    if len(services_named) > 1:
+        state.service = services_named[0]
 
 
 def _ask(state: DialogueState, topic: str, turn: Turn, need: Reply, out: Outcome, ctx) -> None:
@@ -372,6 +393,20 @@ def _resume_clarify(env: Env, state: DialogueState, turn: Turn, out: Outcome) ->
 
 
 def _documents(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
+    if len(turn.services) > 1 and not flows.wants_personal_list(turn):
+        general = Turn(**{**turn.__dict__, "option": "general"})
+        for slug in turn.services[:3]:
+            ctx = env.context(state, service=slug, municipality=turn.municipality)
+            reply = topics.services.documents_general(ctx)
+            off = ctx.office() if ctx.municipality or topics.office_serves_all(env.kb, slug) else None
+            if off is not None:
+                reply = Reply(reply.key, f"{reply.text}\nZuständig: {off.name}, {off.address.street}, "
+                                         f"{off.address.city}.", reply.buttons)
+            out.add(reply)
+        del general
+        state.last_topic = "documents"
+        state.subject = Subject("service", "documents", service=turn.services[0], municipality=state.municipality)
+        return
     ctx = _context_for(env, state, turn, "documents")
     if not ctx.service:
         _ask(state, "documents", turn, topics.ask_service(env.kb), out, ctx)

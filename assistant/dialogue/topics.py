@@ -23,7 +23,7 @@ POPULAR_SERVICES = ("personalausweis", "reisepass", "wohnsitz_anmelden", "kfz_zu
 
 # words that name what a message asks, for follow-ups and unsure NLU ("und was kostet das", "kostet?")
 TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
-    ("phone", re.compile(r"\b(wen ruf\w*|ruf\w* ich|anrufen|telefon\w*|nummer|tel|telefonisch)\b")),
+    ("phone", re.compile(r"\b(wen ruf\w*|ruf\w* ich|anrufen|telefon\w*|nummer|tel|telefonisch|hotline)\b")),
     ("fees", re.compile(r"\b(kost\w*|gost\w*|kosst\w*|gebuehr\w*|preis\w*|teuer|bezahlen|euro|umsonst|gratis|"
                         r"kostenlos|steuer|zahl\w*)\b")),
     ("online", re.compile(r"\b(online|internet|digital|von zu ?hause|per mail|app)\b")),
@@ -33,7 +33,7 @@ TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
     ("directions", re.compile(r"\b(hinkomm\w*|hinfahr\w*|komm\w* ich|wie komm\w*|anfahrt|mit dem bus|bus|"
                               r"fahr\w* da|ohne auto|haltestelle|hin$)\b")),
     ("office", re.compile(r"\b(wo ist|wo sind|wo finde|wo muss|wo geh\w*|wo kann|wo gebe|wo mach\w*|wohin|adresse|"
-                          r"zustaendig\w*|welches amt|wo genau|wo$|und wo|wo\?)\b")),
+                          r"zustaendig\w*|welches amt|wo genau|wo$|und wo|wo\?|ort|selben stelle|gleichen stelle)\b")),
     ("documents", re.compile(r"\b(unterlagen|mitbringen|mitnehmen|dokumente?|papiere|liste|brauch\w* ich)\b")),
     ("booking", re.compile(r"\b(termin\w*)\b")),
 ]
