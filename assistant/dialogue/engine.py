@@ -65,7 +65,8 @@ def step(env: Env, state: DialogueState, turn: Turn, requested: str) -> Outcome:
     _answer(env, state, turn, topic, out)
 
     # 3. a flow interrupted by a side question: remind once, then let it go
-    if before_flow is not None and state.flow is before_flow and topic != "small_talk":
+    if before_flow is not None and state.flow is before_flow and (topic != "small_talk" or
+                                                                 turn.intent == "bot_challenge"):
         f = flow_for(before_flow)
         if f is not None and f.remind_after_side_question(before_flow) and not before_flow.reminded and out.replies:
             reply = f.reprompt(env, state, before_flow)
@@ -106,6 +107,18 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
             out_of_scope.pointer(turn.text) and not turn.services and not turn.office_id)):
         return "out_of_scope"
     words_topic = topics.topic_from_words(turn.text) if not turn.is_payload else None
+    norm = normalize(turn.text)
+    if not turn.is_payload:
+        if requested not in ("continue",) and (flows.wants_personal_list(turn) or flows.wants_general_list(turn)) \
+                and (turn.services or state.service):
+            return "documents"  # "meine persönliche Liste" (read as a request for a person)
+        if turn.follow_up and turn.municipality and not turn.services and state.last_topic in ANSWER_TOPICS and \
+                len(topics.content_words(turn.text) - _place_words(env)) == 0:
+            return state.last_topic  # "und in Musterstadt?"
+        if requested == "booking" and re.search(r"\b(kein\w*|nicht|ohne)\s+(\w+\s+)?termin", norm):
+            requested = words_topic if words_topic and words_topic != "booking" else "documents"
+        if requested == "life_event" and turn.services and words_topic and words_topic != "documents":
+            return words_topic  # "wir haben ein Baby bekommen, wo beantrage ich Kindergeld"
     if requested == "small_talk":
         asks = bool(words_topic) or bool(set(turn.words) & {"wann", "wie", "was", "wo", "welche", "welcher", "kann",
                                                             "muss", "gibt", "brauch", "brauche", "bis"})
@@ -204,6 +217,12 @@ def _context_for(env: Env, state: DialogueState, turn: Turn, topic: str):
     return ctx
 
 
+def _place_words(env: Env) -> set[str]:
+    from assistant.curation.local_match import place_words
+
+    return place_words(env.kb) | {"und", "in", "fuer", "aus"}
+
+
 FOLLOW_UP_EXCLUDED = ("booking", "cancel", "reschedule", "documents", "check_documents", "life_event", "small_talk",
                       "deny", "human")
 
@@ -253,12 +272,17 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
             out.add(reply)
             return
     if topic == "small_talk":
-        key = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank"}.get(turn.intent,
-                                                                                          "utter_thank")
+        key = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank",
+               "bot_challenge": "utter_bot_challenge"}.get(turn.intent, "utter_thank")
         out.add(Reply(key, ""))
         if turn.intent == "goodbye":
             state.flow = None
         return
+    if topic == "fees" and turn.transport and not turn.services and not turn.office_id:
+        reply = topics.fares_reply(env, state)
+        if reply is not None:
+            out.add(reply)
+            return
     if topic == "transport" or (turn.transport in ("buergerbus", "rufbus") and not turn.services and
                                 not turn.office_id and topic in ("fees", "opening_hours", "what_else", "clarify",
                                                                  "service_menu", "directions", "phone")):

@@ -422,3 +422,26 @@ def departures_reply(env: Env, ctx: Context, turn_municipality: Optional[str]) -
             detail += f" Telefon: {t.phone}."
         lines.append(f"• {name}: {detail}")
     return Reply("utter_directions", "\n".join(lines), [Button("Öffnungszeiten", payload("ask_opening_hours"))])
+
+
+FARE_RE = re.compile(r"[^.]*\b(kostenlos|spende|fahrpreis|euro|ticket|preis)\b[^.]*\.", re.IGNORECASE)
+
+
+def fares_reply(env: Env, state: DialogueState) -> Optional[Reply]:
+    """'was kostet der Bus?': what the knowledge base says about fares, for the transport options of
+    the office last talked about (or all)."""
+    subject = state.subject
+    office = env.kb.offices.get(subject.office_id or "") if subject and subject.office_id else None
+    pool = list(office.transport) if office else [t for o in env.kb.offices.values() for t in o.transport]
+    lines, seen = [], set()
+    for t in pool:
+        for text in (t.note or "", t.departures or ""):
+            for m in FARE_RE.finditer(text):
+                name = t.line or TRANSPORT_NAMES.get(t.kind, t.kind)
+                line = f"{name}: {m.group(0).strip()}"
+                if line not in seen:
+                    seen.add(line)
+                    lines.append(line)
+    if not lines:
+        return None
+    return Reply("utter_directions", "Fahrpreise: " + " ".join(lines[:3]))
