@@ -27,4 +27,7 @@ bench: install train ## Print NLU and speed figures (cross-validation, latency)
 bench-load: install train ## Print turns/s and p95 at 1 and 20 residents and the 120-turn cost ratio
 	@.venv/app/bin/python scripts/bench_load.py
 
-.PHONY: help install kb train run test bench bench-load
+bench-dialogues: install train ## Run tests/dialogues/*.yml against a fresh stack: turns and conversations passed
+	@.venv/app/bin/python scripts/bench_dialogues.py
+
+.PHONY: help install kb train run test bench bench-load bench-dialogues

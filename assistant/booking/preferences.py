@@ -86,9 +86,15 @@ def parse(text: str, today: dt.date) -> Preference:
             (excluded if before & NEGATIONS else pref.weekdays).add(WEEKDAYS[tok])
     if excluded and not pref.weekdays:
         pref.weekdays = {d for d in range(6) if d not in excluded}
-    if any(w in padded for w in (" vormittag", " vormittags", " morgens ", " frueh am tag", " in der frueh")):
+    not_before = re.search(r"\b(nicht|kein\w*|ausser)\s+(am\s+|in der\s+)?(vormittag\w*|morgens)", norm)
+    not_after = re.search(r"\b(nicht|kein\w*|ausser)\s+(am\s+)?(nachmittag\w*|mittags)", norm)
+    if not_before:  # "aber nicht vormittags"
+        pref.earliest_time = dt.time(12, 0)
+    elif any(w in padded for w in (" vormittag", " vormittags", " morgens ", " frueh am tag", " in der frueh")):
         pref.latest_time = dt.time(12, 0)
-    if any(w in padded for w in (" nachmittag", " nachmittags", " mittags ")):
+    if not_after:
+        pref.latest_time = dt.time(12, 0)
+    elif any(w in padded for w in (" nachmittag", " nachmittags", " mittags ")):
         pref.earliest_time = dt.time(12, 0)
     if " abend" in padded:
         pref.earliest_time = dt.time(16, 0)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +45,7 @@ def _action(name: str):
         "action_cancel_appointment": appointments.ActionCancelAppointment,
         "action_reschedule_appointment": appointments.ActionRescheduleAppointment,
         "action_request_human": handoff.ActionRequestHuman,
+        "action_small_talk": flow.ActionSmallTalk,
     }[name]()
 
 
@@ -59,6 +59,7 @@ RULES = {
     "dont_know": "action_continue_flow", "out_of_scope": "action_out_of_scope", "nlu_fallback": "action_clarify",
     "book_appointment": "action_book_appointment", "cancel_appointment": "action_cancel_appointment",
     "reschedule_appointment": "action_reschedule_appointment", "request_human": "action_request_human",
+    "greet": "action_small_talk", "thank": "action_small_talk", "goodbye": "action_small_talk",
 }
 
 
@@ -86,8 +87,7 @@ class Turn:
 @dataclass
 class Chat:
     sender: str = "test-resident"
-    slots: dict[str, Any] = field(default_factory=lambda: {"service": None, "municipality": None, "flow": None,
-                                                           "last_topic": None, "fallback_count": 0})
+    slots: dict[str, Any] = field(default_factory=lambda: {"service": None, "municipality": None, "dialogue": None})
     channel: Optional[str] = "rest"
 
     def say(self, intent: str, text: str = "", entities: Optional[dict[str, str]] = None,
@@ -111,8 +111,16 @@ class Chat:
         return self.say(intent, button["payload"], {k: str(v) for k, v in entities.items()})
 
     @property
+    def state(self):
+        from assistant.dialogue.state import decode
+
+        return decode(self.slots.get("dialogue"))
+
+    @property
     def flow(self) -> dict[str, Any]:
-        return json.loads(self.slots["flow"]) if self.slots.get("flow") else {}
+        """The running flow as one flat dict (type, stage, flow data), {} without a flow."""
+        fs = self.state.flow
+        return {"type": fs.type, "stage": fs.stage, **fs.data} if fs else {}
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,12 @@ def test_office_without_municipality_asks_then_answers(chat, kb):
     turn = chat.say("ask_office", "Wo ist das Bürgerbüro?")
     assert turn.keys == ["utter_ask_municipality"]
     assert {b["title"] for b in turn.buttons()} == {m.name for m in kb.municipalities.values()}
-    assert chat.flow == {"type": "pending", "topic": "office", "resume": None, "destination": None}
+    assert (chat.flow["type"], chat.flow["topic"], chat.flow["need"]) == ("clarify", "office", "municipality")
 
     turn = chat.say("inform", "Kleinwalde", {"place": "Kleinwalde"})
     assert turn.keys == ["utter_office"]
     assert chat.slots["municipality"] == "kleinwalde"
-    assert chat.slots["last_topic"] == "office"
+    assert chat.state.last_topic == "office"
     assert chat.flow == {}
     office = kb.offices["kleinwalde_buergerbuero"]
     text = turn.message["text"]
@@ -71,7 +71,7 @@ def test_online_service_gets_url_button(chat, kb):
     links = [b for b in turn.buttons() if b.get("type") == "web_url"]
     assert [b["url"] for b in links] == [kb.services["fuehrungszeugnis"].online.url]
     assert links[0]["url"].startswith("https://")
-    assert chat.slots["last_topic"] == "online"
+    assert chat.state.last_topic == "online"
 
 
 def test_service_not_online_offers_appointment(chat):

@@ -100,7 +100,7 @@ def test_deny_at_confirmation_offers_again(chat, session):
 def test_booking_asks_municipality_when_unknown(chat):
     turn = chat.say("book_appointment", "Termin für den Personalausweis", {"service": "personalausweis"})
     assert turn.keys == ["utter_ask_municipality"]
-    assert chat.flow["type"] == "pending" and chat.flow["topic"] == "booking"
+    assert chat.flow["type"] == "clarify" and chat.flow["topic"] == "booking"
     turn = chat.say("inform", "Kleinwalde", {"place": "Kleinwalde"})
     assert turn.keys == ["utter_booking_offer"]
     assert chat.flow["office"] == KW
@@ -115,12 +115,24 @@ def fixed_code(monkeypatch):
     return "K7M2QP"
 
 
-def _book_first_slot(chat) -> dt.datetime:
+def _book_first_slot(chat, later: bool = True) -> dt.datetime:
+    """Book the first offered slot; ``later``: the resident comes back in a new conversation
+    (the assistant no longer knows the code it just gave)."""
     turn = start_booking(chat)
     first = slot_buttons(turn)[0]
     chat.click(first)
     assert chat.say("affirm", "/affirm").keys == ["utter_booking_done"]
+    if later:
+        chat.slots.update({"dialogue": None, "service": None, "municipality": None})
     return slot_start(first)
+
+
+def test_cancel_right_after_booking_uses_the_code_just_given(chat, session, fixed_code):
+    _book_first_slot(chat, later=False)
+    turn = chat.say("cancel_appointment", "oh, da kann ich doch nicht. kann ich den wieder absagen")
+    assert turn.keys == ["utter_booking_confirm"] and fixed_code in turn.message["text"]
+    assert chat.say("affirm", "ja, bitte absagen").keys == ["utter_cancel_done"]
+    assert appointments(session) == []
 
 
 def test_cancel_with_code_in_message(chat, session, fixed_code):

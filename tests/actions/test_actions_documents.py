@@ -6,14 +6,20 @@ from assistant.checklist.engine import build, next_question
 from assistant.kb.views import effective_service
 
 
-def test_documents_for_service_with_situations_start_the_checklist(chat, kb):
+PERSONAL = {"service": "personalausweis", "option": "checklist"}
+
+
+def test_documents_question_gives_the_general_list_and_offers_the_personal_one(chat, kb):
     turn = chat.say("ask_documents", "Was brauche ich für einen Personalausweis?", {"service": "personalausweis"})
+    assert turn.keys == ["utter_documents"]
+    assert turn.slot_events()["service"] == "personalausweis"
+    assert chat.state.last_topic == "documents"
+    always = [d for d in effective_service(kb, "personalausweis", None).documents if not d.when]
+    assert always and all(d.name in turn.message["text"] for d in always[:3])
+    assert chat.flow["type"] == "checklist" and chat.flow["stage"] == "offer"
+    turn = chat.say("affirm", "ja gerne")  # accept the offer: the questions start
     assert turn.keys == ["utter_checklist_question"]
-    slots = turn.slot_events()
-    assert slots["service"] == "personalausweis"
-    assert slots["last_topic"] == "documents"
     flow = chat.flow
-    assert flow["type"] == "checklist" and flow["service"] == "personalausweis"
     assert flow["asking"] == next_question(effective_service(kb, "personalausweis", None), {})
     assert flow["answers"] == {} and flow["skipped"] == []
     payloads = [b["payload"] for b in turn.buttons()]
@@ -22,8 +28,14 @@ def test_documents_for_service_with_situations_start_the_checklist(chat, kb):
     assert kb.services["personalausweis"].situations[flow["asking"]].question in turn.message["text"]
 
 
-def test_affirm_and_deny_continue_until_the_list_with_print_link(chat, kb, session, public_url):
+def test_declining_the_offer_ends_the_checklist(chat):
     chat.say("ask_documents", "Was brauche ich für einen Personalausweis?", {"service": "personalausweis"})
+    turn = chat.say("deny", "nein danke")
+    assert turn.keys == ["utter_what_else"] and chat.flow == {}
+
+
+def test_affirm_and_deny_continue_until_the_list_with_print_link(chat, kb, session, public_url):
+    chat.say("ask_documents", "Meine persönliche Liste", PERSONAL)
     eff = effective_service(kb, "personalausweis", None)
     answers: dict[str, bool] = {}
     for _step in range(len(eff.service.situations) + 1):
@@ -38,7 +50,7 @@ def test_affirm_and_deny_continue_until_the_list_with_print_link(chat, kb, sessi
         assert chat.flow["asking"] == next_question(eff, answers)  # the engine decides what comes next
     else:
         raise AssertionError("checklist never finished")
-    assert chat.flow["type"] == "checklist_done" and chat.flow["answers"] == answers
+    assert chat.flow == {} and chat.state.answers_for == "personalausweis" and chat.state.answers == answers
     links = [b for b in turn.buttons() if b.get("type") == "web_url"]
     assert len(links) == 1 and links[0]["url"].startswith(f"{public_url}/liste/")
     token = links[0]["url"].rsplit("/", 1)[1]
@@ -53,7 +65,7 @@ def test_affirm_and_deny_continue_until_the_list_with_print_link(chat, kb, sessi
 
 
 def test_dont_know_skips_and_gives_a_maybe_line(chat, kb):
-    chat.say("ask_documents", "Was brauche ich für einen Personalausweis?", {"service": "personalausweis"})
+    chat.say("ask_documents", "Meine persönliche Liste", PERSONAL)
     eff = effective_service(kb, "personalausweis", None)
     skipped = None
     for _ in range(len(eff.service.situations) + 1):
@@ -66,16 +78,15 @@ def test_dont_know_skips_and_gives_a_maybe_line(chat, kb):
         if turn.keys == ["utter_checklist"]:
             break
     assert skipped == "has_previous_id"
-    assert chat.flow["skipped"] == ["has_previous_id"]
-    assert "has_previous_id" not in chat.flow["answers"]
-    maybe = build(eff, chat.flow["answers"]).maybe
+    assert "has_previous_id" not in chat.state.answers
+    maybe = build(eff, chat.state.answers).maybe
     assert {d.id for d, _ in maybe} >= {"alter_ausweis", "geburtsurkunde"}
     for doc, condition in maybe:
         assert doc.name in turn.message["text"] and condition in turn.message["text"]
 
 
 def test_typed_yes_no_words_are_understood(chat):
-    chat.say("ask_documents", "Ausweis", {"service": "personalausweis"})
+    chat.say("ask_documents", "Ausweis, persönliche Liste", PERSONAL)
     first = chat.flow["asking"]
     chat.say("inform", "nein")
     assert chat.flow["answers"] == {first: False}
@@ -85,16 +96,16 @@ def test_general_list_on_request(chat):
     turn = chat.say("ask_documents", '/ask_documents{"service": "reisepass", "option": "general"}',
                     {"service": "reisepass", "option": "general"})
     assert turn.keys == ["utter_documents"]
-    assert turn.slot_events()["last_topic"] == "documents"
+    assert chat.state.last_topic == "documents"
     assert chat.flow == {}
 
 
 def test_documents_without_service_asks_for_it(chat):
     turn = chat.say("ask_documents", "/ask_documents")
     assert turn.keys == ["utter_ask_service"]
-    assert chat.flow["type"] == "pending" and chat.flow["topic"] == "documents"
+    assert chat.flow["type"] == "clarify" and chat.flow["topic"] == "documents"
     turn = chat.click(next(b for b in turn.buttons() if '"personalausweis"' in b["payload"]))
-    assert turn.keys == ["utter_checklist_question"]
+    assert turn.keys == ["utter_documents"]
     assert chat.flow["type"] == "checklist" and chat.flow["service"] == "personalausweis"
 
 
@@ -102,4 +113,4 @@ def test_precheck_names_what_is_missing(chat, kb):
     turn = chat.say("check_documents", "Ich habe meinen alten Ausweis und ein Foto, reicht das für den Personalausweis?",
                     {"service": "personalausweis"})
     assert turn.keys == ["utter_document_check"]
-    assert turn.slot_events()["last_topic"] == "documents"
+    assert chat.state.last_topic == "documents"

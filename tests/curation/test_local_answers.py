@@ -1,14 +1,15 @@
 """Local answers: matching per municipality, honest 'no information', asking for the place."""
 from __future__ import annotations
 
-import json
 from typing import Any, Optional
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from assistant.actions.local_answers import ActionAnswerLocal, resume_local
+from assistant.actions.flow import ActionContinueFlow
+from assistant.actions.local_answers import ActionAnswerLocal
+from assistant.dialogue.state import decode
 from assistant.answers.local_match import THRESHOLD, decide, municipality_office, rank
 from assistant.answers.similarity import TfidfIndex, similarity
 
@@ -71,11 +72,11 @@ def test_office_for_honest_reply(kb) -> None:
 
 # ------------------------------------------------------------------ the action
 
-def _tracker(text: str, municipality: Optional[str] = None, flow: Optional[dict] = None) -> Tracker:
-    slots: dict[str, Any] = {"municipality": municipality, "flow": json.dumps(flow) if flow else None,
-                             "service": None, "last_topic": None, "fallback_count": 0}
-    return Tracker("test", slots, {"text": text, "intent": {"name": "ask_local", "confidence": 0.9}, "entities": []},
-                   [], False, None, {}, "action_listen")
+def _tracker(text: str, municipality: Optional[str] = None, dialogue: Optional[str] = None,
+             intent: str = "ask_local", entities: Optional[list] = None) -> Tracker:
+    slots: dict[str, Any] = {"municipality": municipality, "dialogue": dialogue, "service": None}
+    return Tracker("test", slots, {"text": text, "intent": {"name": intent, "confidence": 0.9},
+                                   "entities": entities or []}, [], False, None, {}, "action_listen")
 
 
 @pytest.fixture()
@@ -93,7 +94,7 @@ async def test_action_answers_for_the_municipality(use_kb) -> None:
     events = await ActionAnswerLocal().run(d, _tracker("Wann ist das Dorffest?", "kleinwalde"), {})
     assert d.messages[0]["response"] == "utter_local_answer"
     assert "Festwiese" in d.messages[0]["text"]
-    assert _slots(events)["flow"] is None
+    assert decode(_slots(events)["dialogue"]).flow is None
 
 
 async def test_action_is_honest_for_other_municipalities(use_kb) -> None:
@@ -114,23 +115,22 @@ async def test_action_uses_a_place_named_in_the_question(use_kb) -> None:
 
 
 async def test_action_asks_for_the_municipality_and_resumes(use_kb) -> None:
-    from assistant.actions.common import build_context
-
     d = CollectingDispatcher()
     events = await ActionAnswerLocal().run(d, _tracker("Wo kann ich Grünschnitt abgeben?"), {})
     msg = d.messages[0]
     assert msg["response"] == "utter_ask_municipality"
     titles = {b["title"] for b in msg["buttons"]}
     assert {m.name for m in use_kb.municipalities.values()} <= titles
-    flow = json.loads(_slots(events)["flow"])
-    assert flow == {"type": "pending", "topic": "local", "text": "Wo kann ich Grünschnitt abgeben?", "resume": None}
+    dialogue = _slots(events)["dialogue"]
+    flow = decode(dialogue).flow
+    assert (flow.type, flow.get("topic"), flow.get("text")) == ("clarify", "local", "Wo kann ich Grünschnitt abgeben?")
     # the resident clicks "Kleinwalde": the remembered question is answered
-    tracker = _tracker('/inform{"place": "Kleinwalde"}', "kleinwalde", flow)
-    ctx, _ = build_context(tracker)
+    tracker = _tracker('/inform{"place": "Kleinwalde"}', None, dialogue, intent="inform",
+                       entities=[{"entity": "place", "value": "Kleinwalde"}])
     d2 = CollectingDispatcher()
-    events2 = resume_local(d2, tracker, ctx, flow)
+    events2 = await ActionContinueFlow().run(d2, tracker, {})
     assert d2.messages[0]["response"] == "utter_local_answer" and "Grünschnitt" in d2.messages[0]["text"]
-    assert _slots(events2)["flow"] is None
+    assert decode(_slots(events2)["dialogue"]).flow is None
 
 
 async def test_action_names_the_place_when_answering_without_it(use_kb) -> None:
