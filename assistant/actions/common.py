@@ -68,7 +68,7 @@ def build_context(tracker: Tracker, kb: Optional[KnowledgeBase] = None) -> tuple
         events.append(SlotSet("service", service))
     service = service or tracker.get_slot("service")
 
-    municipality, office_id, destination = None, None, None
+    municipality, office_id, destination, place = None, None, None, None
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     for ent in tracker.latest_message.get("entities", []):
         if ent.get("entity") != "place" or ent.get("value") is None:
@@ -79,6 +79,7 @@ def build_context(tracker: Tracker, kb: Optional[KnowledgeBase] = None) -> tuple
             destination = destination or mid
             continue
         municipality = municipality or mid
+        place = place or (value if mid else None)
         office_id = office_id or (resolve_office(kb, value) if not mid else None)
     if municipality is None and destination is None and text and not is_payload and len(text) < 500:
         municipality = resolve_municipality(kb, text)
@@ -90,13 +91,13 @@ def build_context(tracker: Tracker, kb: Optional[KnowledgeBase] = None) -> tuple
         # "Landratsamt" names several offices: prefer the one that handles the service
         from assistant.kb.views import responsible_office
 
-        resp = responsible_office(kb, service, municipality)
+        resp = responsible_office(kb, service, municipality, place)
         named = kb.offices[office_id]
         if resp and (resp.id == office_id or set(named.aliases) & set(resp.aliases)):
             office_id = resp.id
     ctx = Context(kb=kb, now=now(), tz=ZoneInfo(settings.timezone), service=service,
                   municipality=municipality if municipality in kb.municipalities else None,
-                  office_id=office_id, destination=destination, public_url=public_url())
+                  office_id=office_id, destination=destination, public_url=public_url(), place=place)
     return ctx, events
 
 

@@ -50,6 +50,8 @@ class Source(Strict):
 
     title: str = Field(min_length=3)
     url: Optional[str] = None
+    checked: Optional[dt.date] = Field(
+        None, description="Wann zuletzt gegen diese Quelle geprüft (JJJJ-MM-TT); 'kb check' warnt nach einem Jahr")
 
     @field_validator("url")
     @classmethod
@@ -129,12 +131,22 @@ class Online(Strict):
         return self
 
 
+class DueDate(Strict):
+    """A fixed date in a deadline (e.g. Führerschein exchange by 19.01.2029 for cards from 2008)."""
+
+    date: dt.date
+    applies_to: str = Field(min_length=3, description="Für wen, z. B. 'Kartenführerscheine aus 2008'")
+
+
 class Deadline(Strict):
-    """A legal deadline, e.g. Ummeldung within two weeks."""
+    """A legal deadline, e.g. Ummeldung within two weeks, or fixed dates (``dates``)."""
 
     text: str
     days: Optional[int] = Field(None, ge=0)
     legal_basis: Optional[str] = None
+    dates: list[DueDate] = Field(
+        default_factory=list, description="Feste Stichtage; 'kb check' warnt, wenn einer in der Vergangenheit liegt")
+    source: Optional[Source] = None
 
 
 class Service(Strict):
@@ -178,6 +190,7 @@ class Address(Strict):
     street: str
     postcode: str = Field(pattern=r"^\d{5}$")
     city: str
+    district: Optional[str] = Field(None, description="Ortsteil, z. B. 'Lindenau'")
 
 
 class Geo(Strict):
@@ -278,8 +291,27 @@ class BookingConfig(Strict):
     requires_name: bool = False
 
 
+class Stop(Strict):
+    """A place a mobile or visiting service comes to (Bürgermobil stop, Sprechtag), with its own
+    address, coordinates, the municipality (and Ortsteile) it serves and its own schedule.
+
+    The office's own ``hours.closures`` (e.g. a summer break of the vehicle) apply to every stop."""
+
+    id: str = Field(pattern=SLUG_RE, description="Eigene id, z. B. 'buergermobil_lindenau'")
+    name: str = Field(min_length=3, description="Haltestelle, z. B. 'Feuerwehrhaus Lindenau'")
+    address: Address
+    geo: Optional[Geo] = None
+    municipality: str = Field(pattern=SLUG_RE, description="Gemeinde (id), für die diese Haltestelle da ist")
+    ortsteile: list[str] = Field(default_factory=list,
+                                 description="Ortsteile, für die sie da ist; leer = die ganze Gemeinde")
+    hours: Hours
+    transport: list[TransportOption] = Field(default_factory=list)
+    accessibility: Optional[Accessibility] = None
+    aliases: list[str] = Field(default_factory=list)
+
+
 class Office(Strict):
-    """A physical office (or the Bürgermobil)."""
+    """A physical office, or a mobile/visiting service with ``stops`` (Bürgermobil, Sprechtag)."""
 
     id: str = Field(pattern=SLUG_RE)
     name: str
@@ -295,6 +327,8 @@ class Office(Strict):
     booking: Optional[BookingConfig] = None
     serves: list[str] = Field(default_factory=list, description="Gemeinden (ids), für die es zuständig ist")
     aliases: list[str] = Field(default_factory=list, description="Andere Namen, z. B. 'Rathaus'")
+    stops: list[Stop] = Field(default_factory=list,
+                              description="Haltestellen mit eigenem Zeitplan (Bürgermobil, Sprechtag)")
 
 
 class ServiceOverride(Strict):
