@@ -71,6 +71,17 @@ class Situation(Strict):
     source: Optional[Source] = None
 
 
+class DocumentKind(Strict):
+    """A form in which a document may come, and whether the office accepts it
+    (e.g. Passbild: printed photo from a booth = no; code from a certified photographer = yes)."""
+
+    name: str = Field(min_length=3)
+    accepted: bool
+    keywords: list[str] = Field(min_length=1, description="Wörter, an denen man diese Art erkennt")
+    note: str = Field(min_length=10, description="Was die Bürgerin / der Bürger dazu wissen muss")
+    source: Optional[Source] = None
+
+
 class Document(Strict):
     """Something the resident must bring or upload."""
 
@@ -83,6 +94,9 @@ class Document(Strict):
     priority: int = Field(50, ge=0, le=100, description="Wichtigste zuerst (100 = am wichtigsten)")
     source: Optional[Source] = None
     keywords: list[str] = Field(default_factory=list, description="Wörter, mit denen Leute es nennen")
+    kinds: list[DocumentKind] = Field(default_factory=list,
+                                      description="Welche Formen zählen und welche nicht (für den Unterlagen-Check)")
+    kinds_hint: Optional[str] = Field(None, description="Hinweis, wenn jemand das Dokument ohne Art nennt")
 
 
 class Fee(Strict):
@@ -119,6 +133,12 @@ class Online(Strict):
     url: Optional[str] = None
     uploads: list[str] = Field(default_factory=list, description="Was hochgeladen werden muss")
     reason_not_online: Optional[str] = Field(None, description="Warum nicht (Biometrie, Schriftform, ...)")
+    all_identification: bool = Field(
+        False, description="true = alle unter 'identification' sind nötig (z. B. BundID UND Online-Ausweis)")
+    not_for: list[str] = Field(default_factory=list,
+                               description="Wofür der Online-Dienst nicht geht, z. B. 'eine Nebenwohnung'")
+    without_visit: Optional[str] = Field(
+        None, description="Wie es ohne Hingehen geht, wenn nicht online (Brief, E-Mail), in einem Satz")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Online":
