@@ -79,10 +79,21 @@ def answer_topic(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker,
     flow = get_flow(tracker)
     missing = missing_context(topic, ctx)
     if missing is not None:
+        from assistant.answers.situations import special_answer
+
+        if special_answer(ctx, tracker.latest_message.get("text") or "") is not None:
+            missing = None  # the situation answer does not need the municipality
+    if missing is not None:
         send(dispatcher, missing)
         keep = flow if flow.get("type") in RESUMABLE else None
         return events + [set_flow({"type": "pending", "topic": topic, "resume": keep, "destination": ctx.destination})]
-    send(dispatcher, TOPICS[topic].answer(ctx))
+    from assistant.answers.situations import special_answer
+
+    text = tracker.latest_message.get("text") or ""
+    special = special_answer(ctx, text)  # e.g. moving within Germany: no Abmeldung needed
+    send(dispatcher, special or TOPICS[topic].answer(ctx))
+    if special is not None and ctx.service:
+        events.append(SlotSet("service", ctx.service))
     events += [SlotSet("last_topic", topic), SlotSet("fallback_count", 0)]
     if flow.get("type") == "pending" and flow.get("resume"):
         flow = flow["resume"]

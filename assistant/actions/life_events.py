@@ -29,5 +29,11 @@ class ActionAnswerLifeEvent(Action):
         if event is None and ctx.service:
             tags = ctx.kb.services[ctx.service].life_events
             event = tags[0] if tags else None
+        from assistant.answers.situations import special_answer
+
+        special = special_answer(ctx, text)  # "Mein Hund ist gestorben": the Hundesteuer Abmeldung
+        if special is not None:
+            send(dispatcher, special)
+            return events + [SlotSet("service", ctx.service), SlotSet("last_topic", "howto"), set_flow(None)]
         send(dispatcher, life_events.answer(ctx.kb, event, ctx.municipality))
         return events + [SlotSet("last_topic", "life_event"), set_flow(None)]

@@ -119,7 +119,7 @@ def online(ctx: Context) -> Reply:
     if not on.available and on.without_visit and not svc.personal_appearance:
         # not online, but no trip needed either (certificates by letter or e-mail): say so first
         office = ctx.office()
-        text = (f"{svc.short_name}: Sie müssen nicht hingehen. {first_sentence(on.without_visit, 30)} "
+        text = (f"{svc.short_name}: Sie müssen nicht hingehen. {first_sentence(on.without_visit, 45)} "
                 f"Einen Online-Antrag gibt es dafür nicht überall.")
         if office:
             contact = f"{office.name}, {office.address.street}, {office.address.postcode} {office.address.city}"
@@ -145,6 +145,9 @@ def online(ctx: Context) -> Reply:
     if idents:
         joiner = " und " if on.all_identification else " oder "
         lines.append("Sie brauchen dafür " + joiner.join(IDENT_WORDS[i] for i in idents) + ".")
+        if on.not_for:
+            lines.append("Nicht online geht es für " + ", ".join(on.not_for[:-1])
+                         + (" und " if len(on.not_for) > 1 else "") + on.not_for[-1] + ": dann bitte ins Amt.")
         if "eid" in idents or "bundid" in idents:
             lines.append("Tipp: Die Online-Funktion ist in jedem neuen Personalausweis. Die PIN kam per Brief; "
                          "haben Sie sie nicht mehr, hilft das Bürgerbüro.")
@@ -152,9 +155,7 @@ def online(ctx: Context) -> Reply:
         lines.append("Sie brauchen dafür keine besondere Anmeldung.")
     if on.uploads:
         lines.append("Halten Sie bereit: " + ", ".join(on.uploads[:4]) + ".")
-    if on.not_for:
-        lines.append("Online geht es nicht für " + ", ".join(on.not_for[:-1])
-                     + (" und " if len(on.not_for) > 1 else "") + on.not_for[-1] + ": dann bitte ins Amt.")
+
     buttons: list = []
     if on.url:
         buttons.append(LinkButton("Online-Antrag öffnen", on.url))

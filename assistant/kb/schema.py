@@ -21,7 +21,7 @@ SERVICE_SLUGS: tuple[str, ...] = (
     "bauantrag", "bewohnerparkausweis", "geburtsurkunde", "eheschliessung", "sterbefall",
     "kindergeld", "elterngeld", "wohngeld", "briefwahl", "sperrmuell", "abfallbehaelter",
     "kita_platz", "schwerbehindertenausweis", "beglaubigung", "fischereischein", "baumfaellung",
-    "fundsache", "einbuergerung",
+    "fundsache", "einbuergerung", "hund_abmelden",
 )
 
 OfficeType = Literal[
