@@ -5,7 +5,7 @@ from typing import Optional
 
 from assistant.answers.context import Context
 from assistant.answers.reply import DONT_KNOW, NO, YES, Button, LinkButton, Reply, bullets, payload
-from assistant.checklist.engine import Checklist, assess, build
+from assistant.checklist.engine import Checklist, answers_from_text, assess, build
 from assistant.kb.loader import normalize
 from assistant.kb.views import EffectiveService
 
@@ -47,7 +47,7 @@ def checklist_reply(ctx: Context, checklist: Checklist, link: Optional[str]) -> 
 
 def precheck_reply(ctx: Context, answers: dict, text: str) -> Reply:
     eff = ctx.eff()
-    checklist = build(eff, answers)
+    checklist = build(eff, answers_from_text(eff, answers, text))
     result = assess(checklist, text)
     present, missing = result.present, result.missing
     lines = []

@@ -158,7 +158,7 @@ def directions(ctx: Context) -> Reply:
         mun = ctx.kb.municipalities[ctx.municipality]  # type: ignore[index]
         names = {normalize(n) for n in [mun.name, *mun.ortsteile, *mun.aliases]}
         local = [t for t in options if t.from_place and any(n in normalize(t.from_place) for n in names)]
-        general = [t for t in options if not t.from_place]
+        general = [t for t in options if not t.from_place or (t.kind == "rufbus" and t not in local)]
         options = local + general if local else options
     # Rufbus and Bürgerbus matter most for people without a car: keep them in view
     options.sort(key=lambda t: {"buergerbus": 0, "bus": 1, "bahn": 1, "rufbus": 2, "fuss": 3, "taxi": 4}[t.kind])

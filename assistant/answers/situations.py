@@ -103,6 +103,11 @@ def dog_ended(ctx: Context, text: str) -> Optional[Reply]:
     lines.extend(first_sentence(n, 30) for n in eff.notes[:1])
     if tokens & {"gestorben", "verstorben", "tot", "eingeschlaefert", "ueberfahren"}:
         lines.insert(0, "Das tut mir leid.")
+    if office is None and not ctx.municipality:
+        # one tap on the place names the responsible Steuerstelle
+        places = [Button(m.name, payload("ask_office", service="hund_abmelden", place=m.name))
+                  for m in ctx.kb.municipalities.values()]
+        return Reply("utter_howto", "\n".join(lines), places)
     return Reply("utter_howto", "\n".join(lines), services.next_step_buttons(ctx, "howto"))
 
 

@@ -200,6 +200,18 @@ def assess(checklist: Checklist, text: str) -> PreCheck:
     return out
 
 
+def answers_from_text(eff: EffectiveService, answers: Answers, text: str) -> dict[str, Optional[bool]]:
+    """Answers implied by what the resident says they have: naming "den alten Ausweis" answers the
+    open question behind it (has_previous_id = yes) when the document depends on that question alone."""
+    out: dict[str, Optional[bool]] = dict(answers)
+    norm = normalize(text)
+    for doc, _ in build(eff, out).maybe:
+        expr = _condition(doc)
+        if isinstance(expr, conditions.Var) and out.get(expr.name) is None and _mentions(doc, norm):
+            out[expr.name] = True
+    return out
+
+
 def precheck(checklist: Checklist, text: str) -> tuple[list[Document], list[Document]]:
     """(present, missing) among the needed documents, from what the resident says they have;
     a document named in a form that does not count is missing."""

@@ -322,3 +322,14 @@ def test_precheck_reply_never_says_complete_with_a_booth_photo(kb):
                            "Ich habe den alten Ausweis und ein Foto vom Automaten")
     assert "Sie haben alles" not in reply.text
     assert "nicht mehr angenommen" in reply.text and "Code" in reply.text
+
+
+def test_naming_the_old_id_answers_the_open_question(kb):
+    from assistant.checklist.engine import answers_from_text
+
+    eff = effective_service(kb, "personalausweis", "auental")
+    answers = answers_from_text(eff, {}, "Ich habe den alten Ausweis und ein Foto vom Automaten")
+    assert answers["has_previous_id"] is True
+    checklist = build(eff, answers)
+    assert "alter_ausweis" in {d.id for d in checklist.needed}
+    assert "geburtsurkunde" in {d.id for d in checklist.not_needed}
