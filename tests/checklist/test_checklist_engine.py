@@ -295,7 +295,7 @@ def test_precheck_knows_which_photos_count(kb, text, counts):
         assert [d.id for d, _ in result.rejected] == ["passbild"] and not result.complete
         kind = result.rejected[0][1]
         assert not kind.accepted and "1. Mai 2025" in kind.note
-        present, missing = precheck(checklist, text)  # the old interface: a rejected photo is missing
+        _, missing = precheck(checklist, text)  # the old interface: a rejected photo is missing
         assert "passbild" in {d.id for d in missing}
 
 
