@@ -28,7 +28,7 @@ OfficeType = Literal[
     "buergerbuero", "standesamt", "kfz_zulassungsstelle", "fuehrerscheinstelle", "bauamt",
     "ordnungsamt", "auslaenderbehoerde", "wohngeldstelle", "familienkasse", "elterngeldstelle",
     "jugendamt", "abfallwirtschaft", "versorgungsamt", "bundesamt_justiz", "steueramt",
-    "wahlamt", "fundbuero", "umweltamt", "buergermobil", "gemeindeverwaltung",
+    "wahlamt", "fundbuero", "umweltamt", "buergermobil", "gemeindeverwaltung", "rentenberatung",
 ]
 Identification = Literal["none", "bundid", "eid", "elster", "video_ident"]
 LifeEvent = Literal[

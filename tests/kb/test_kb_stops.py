@@ -96,3 +96,19 @@ def test_stops_survive_the_database_round_trip(kb, sqlite_url):
     back = read_kb(engine)
     assert back.offices["buergermobil_lindenau"].address == kb.offices["buergermobil_lindenau"].address
     assert back.stops_of == kb.stops_of
+
+
+def test_a_sprechtag_uses_the_same_stop_model(kb):
+    from assistant.answers import offices
+    from assistant.kb.views import resolve_office
+
+    oid = resolve_office(kb, "Wann ist der Sprechtag der Rentenberatung in Kleinwalde?")
+    assert oid == "rentenberatung_sprechtag"
+    now = dt.datetime(2026, 12, 4, 10, tzinfo=TZ)
+    ctx = Context(kb=kb, now=now, tz=TZ, office_id=oid, municipality="kleinwalde", place="Kleinwalde")
+    stop = ctx.office()
+    assert stop.id == "rentenberatung_kleinwalde" and stop.address.city == "Kleinwalde"
+    nxt = H.next_opening(stop.hours, now, TZ, "ST")
+    assert nxt.start.date() == dt.date(2027, 2, 4)  # 1st Thursday; January falls into the Weihnachtspause
+    text = offices.opening_hours(ctx).text
+    assert "Gemeindehaus Kleinwalde" in text and "4. Februar" in text and "Weihnachtspause" in text
