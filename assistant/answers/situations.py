@@ -79,6 +79,35 @@ def moving_within_germany(ctx: Context, text: str) -> Optional[Reply]:
     return Reply("utter_howto", "\n".join(lines), buttons)
 
 
+REGISTER_WORDS = {"anmelden", "anmeldung", "angemeldet", "ummelden", "ummeldung", "melden", "melde", "gemeldet"}
+
+
+def secondary_residence(ctx: Context, text: str) -> Optional[Reply]:
+    """A Nebenwohnung: how it is registered (main vs secondary residence) or given up."""
+    tokens = _tokens(text)
+    if not tokens & SECONDARY_WORDS or tokens & DOG_WORDS:
+        return None
+    if ctx.service not in (None, "wohnsitz_anmelden", "wohnsitz_abmelden", "meldebescheinigung"):
+        return None
+    if tokens & DEREGISTER_WORDS or tokens & {"aufgeben", "aufgegeben", "kuendigen", "gekuendigt", "ausziehen"}:
+        lines = ["Eine Nebenwohnung, die Sie aufgeben, müssen Sie abmelden – innerhalb von 2 Wochen nach dem Auszug.",
+                 "Das machen Sie bei der Meldebehörde Ihrer Hauptwohnung, meist geht es per Brief.",
+                 "Ziehen Sie dagegen innerhalb Deutschlands in eine neue Hauptwohnung, reicht die Anmeldung dort."]
+        slug = "wohnsitz_abmelden"
+    else:
+        lines = ["Auch eine Nebenwohnung (Zweitwohnung) melden Sie innerhalb von 2 Wochen nach dem Einzug an.",
+                 "Hauptwohnung ist die Wohnung, die Sie vorwiegend benutzen; bei Verheirateten mit Familie die "
+                 "der Familie (§§ 21, 22 BMG). Sie geben bei der Anmeldung an, welche Ihre Hauptwohnung ist.",
+                 "Wer schon gemeldet ist und nicht länger als 6 Monate bleibt, muss sich nicht anmelden (§ 27 Abs. 2 BMG).",
+                 "Online (elektronische Wohnsitzanmeldung) geht nur die Hauptwohnung. Manche Gemeinden erheben eine "
+                 "Zweitwohnungsteuer."]
+        slug = "wohnsitz_anmelden"
+    if slug not in ctx.kb.services:
+        return None
+    ctx.service = slug
+    return Reply("utter_howto", "\n".join(lines), services.next_step_buttons(ctx, "howto"))
+
+
 def dog_ended(ctx: Context, text: str) -> Optional[Reply]:
     """'Mein Hund ist gestorben, muss ich den abmelden?': the Hundesteuer Abmeldung."""
     tokens = _tokens(text)
@@ -115,7 +144,7 @@ def special_answer(ctx: Context, text: str) -> Optional[Reply]:
     """The answer for a recognised situation, or None (then the topic is answered as usual)."""
     if not text or text.startswith("/"):
         return None
-    for rule in (dog_ended, moving_within_germany):
+    for rule in (dog_ended, secondary_residence, moving_within_germany):
         reply = rule(ctx, text)
         if reply is not None:
             return reply

@@ -54,10 +54,9 @@ def test_moving_within_germany_names_where_to_register(kb):
 
 @pytest.mark.parametrize("text", [
     "Ich ziehe nach Spanien, muss ich mich abmelden?",
-    "Ich gebe meine Zweitwohnung in Kleinwalde auf, muss ich mich abmelden?",
     "Wo kann ich mich abmelden?",
 ])
-def test_abroad_secondary_or_plain_question_keeps_the_abmeldung_answer(kb, text):
+def test_abroad_or_plain_question_keeps_the_abmeldung_answer(kb, text):
     assert special_answer(ctx(kb, service="wohnsitz_abmelden", municipality="musterstadt"), text) is None
 
 
@@ -131,3 +130,13 @@ def test_life_event_buttons_are_not_cut_mid_word(kb):
         words = title.rstrip("…").split()
         assert all(any(w in full for full in [s.short_name for s in kb.services.values()] + ["Unterlagen:"])
                    for w in words), title
+
+
+@pytest.mark.parametrize("text, slug, must", [
+    ("Ich habe eine Zweitwohnung in Kleinwalde, muss ich die anmelden?", "wohnsitz_anmelden", "§§ 21, 22 BMG"),
+    ("Ich gebe meine Nebenwohnung auf, muss ich mich abmelden?", "wohnsitz_abmelden", "Meldebehörde Ihrer Hauptwohnung"),
+])
+def test_secondary_residence_is_explained(kb, text, slug, must):
+    c = ctx(kb, municipality="kleinwalde")
+    reply = special_answer(c, text)
+    assert reply is not None and c.service == slug and must in reply.text
