@@ -111,9 +111,12 @@ def secondary_residence(ctx: Context, text: str) -> Optional[Reply]:
 def dog_ended(ctx: Context, text: str) -> Optional[Reply]:
     """'Mein Hund ist gestorben, muss ich den abmelden?': the Hundesteuer Abmeldung."""
     tokens = _tokens(text)
-    if "hund_abmelden" not in ctx.kb.services or not (tokens & DOG_WORDS or ctx.service in ("hund_anmelden", "hund_abmelden")):
+    if "hund_abmelden" not in ctx.kb.services or not tokens & DOG_END_WORDS:
         return None
-    if not tokens & DOG_END_WORDS:
+    # the dog must be named in this message, or the talk is about the dog and the resident says "abmelden"
+    # ("Meine Mutter ist gestorben" after a dog question is a Sterbefall, not a dog)
+    about_dog = ctx.service in ("hund_anmelden", "hund_abmelden") and tokens & DEREGISTER_WORDS
+    if not tokens & DOG_WORDS and not about_dog:
         return None
     ctx.service = "hund_abmelden"
     eff = ctx.eff()

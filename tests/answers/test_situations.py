@@ -140,3 +140,8 @@ def test_secondary_residence_is_explained(kb, text, slug, must):
     c = ctx(kb, municipality="kleinwalde")
     reply = special_answer(c, text)
     assert reply is not None and c.service == slug and must in reply.text
+
+
+def test_a_person_who_died_after_a_dog_question_is_not_a_dog(kb):
+    assert special_answer(ctx(kb, service="hund_anmelden", municipality="auental"),
+                          "Meine Mutter ist gestorben, was muss ich tun?") is None
