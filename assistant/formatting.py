@@ -62,3 +62,23 @@ def money_range(low: float, high: float) -> str:
 def number(value: float, digits: Optional[int] = None) -> str:
     fmt = "#,##0" if digits is None else "#,##0." + "0" * digits
     return format_decimal(value, format=fmt, locale=LOCALE)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with '…' when cut
+    (button titles: "Unterlagen: Auto zulassen …", never "… umschreib")."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    room = max(limit - 1, 1)  # one character for the ellipsis
+    cut = text[:room + 1]
+    space = cut.rfind(" ")
+    head = cut[:space] if space > 0 else text[:room]
+    words = head.rstrip(" ,;:–-/(").split(" ")
+    while len(words) > 1 and words[-1].lower() in _DANGLING:
+        words.pop()  # "… zulassen oder…" reads as if something was lost: end on a content word
+    return " ".join(words).rstrip(" ,;:–-/(") + "…"
+
+
+_DANGLING = {"und", "oder", "für", "fürs", "von", "vom", "mit", "zum", "zur", "im", "in", "am", "an", "bei",
+             "beim", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "nach", "auf", "aus"}

@@ -5,7 +5,7 @@ from typing import Optional
 
 from assistant.answers.context import Context
 from assistant.answers.reply import DONT_KNOW, NO, YES, Button, LinkButton, Reply, bullets, payload
-from assistant.checklist.engine import Checklist, build, precheck
+from assistant.checklist.engine import Checklist, answers_from_text, assess, build
 from assistant.kb.loader import normalize
 from assistant.kb.views import EffectiveService
 
@@ -47,16 +47,22 @@ def checklist_reply(ctx: Context, checklist: Checklist, link: Optional[str]) -> 
 
 def precheck_reply(ctx: Context, answers: dict, text: str) -> Reply:
     eff = ctx.eff()
-    checklist = build(eff, answers)
-    present, missing = precheck(checklist, text)
+    checklist = build(eff, answers_from_text(eff, answers, text))
+    result = assess(checklist, text)
+    present, missing = result.present, result.missing
     lines = []
-    if not missing:
+    if result.complete:
         lines.append(f"{eff.service.short_name}: Gut, Sie haben alles, was immer nötig ist.")
     else:
         if present:
             lines.append("Das haben Sie schon: " + ", ".join(d.name for d in present) + ".")
-        lines.append("Es fehlt noch:")
-        lines.append(bullets([d.name for d in missing]))
+        for doc, kind in result.rejected:
+            lines.append(f"Achtung – {doc.name}: {kind.note}")
+        if missing:
+            lines.append("Es fehlt noch:")
+            lines.append(bullets([d.name for d in missing]))
+    for doc in result.unclear:
+        lines.append(f"Zu „{doc.name}“: {doc.kinds_hint}")
     if checklist.maybe:
         lines.append("Prüfen Sie noch, ob das für Sie gilt:")
         lines.extend(f"• {doc.name} – falls {cond}" for doc, cond in checklist.maybe[:4])

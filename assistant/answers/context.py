@@ -21,6 +21,7 @@ class Context:
     office_id: Optional[str] = None  # an office named explicitly ("Landratsamt", "Bürgermobil")
     destination: Optional[str] = None  # "Wie komme ich nach Musterstadt?": municipality id travelled to
     public_url: str = ""
+    place: Optional[str] = None  # the place as named ("Lindenau"): picks the stop of a mobile service
 
     @property
     def state(self) -> str:
@@ -28,7 +29,7 @@ class Context:
 
     def eff(self) -> EffectiveService:
         assert self.service is not None
-        return effective_service(self.kb, self.service, self.municipality)
+        return effective_service(self.kb, self.service, self.municipality, self.place)
 
     @property
     def municipality_name(self) -> str:
@@ -41,11 +42,11 @@ class Context:
         from assistant.kb.views import responsible_office
 
         if self.office_id and self.office_id in self.kb.offices:
-            return self.kb.offices[self.office_id]
+            return self.kb.stop_for(self.kb.offices[self.office_id], self.municipality, self.place)
         slug = self.service or ("personalausweis" if "personalausweis" in self.kb.services else None)
         if slug is None:
             return None
-        office = responsible_office(self.kb, slug, self.municipality)
+        office = responsible_office(self.kb, slug, self.municipality, self.place)
         if self.destination and self.destination != self.municipality:
             dest = self.kb.municipalities[self.destination]
             if office is None or office.address.city != dest.name:

@@ -68,5 +68,5 @@ def answer(kb: KnowledgeBase, event: Optional[str], municipality: Optional[str])
     lines = fit(lines, 62)
     if others:
         lines.append("Sagen Sie auch Bescheid: " + ", ".join(others) + ".")
-    buttons = [Button(f"Unterlagen: {st.name}"[:40], payload("ask_documents", service=st.slug)) for st in steps[:3]]
+    buttons = [Button(f"Unterlagen: {st.name}", payload("ask_documents", service=st.slug)) for st in steps[:3]]
     return Reply("utter_life_event", "\n".join(lines), buttons)

@@ -18,7 +18,35 @@ def map_link(office: Office) -> str:
 
 
 def _address(office: Office) -> str:
-    return f"{office.address.street}, {office.address.postcode} {office.address.city}"
+    district = f" OT {office.address.district}" if office.address.district else ""
+    return f"{office.address.street}, {office.address.postcode} {office.address.city}{district}"
+
+
+def _visiting(ctx: Context, office: Office) -> bool:
+    """A mobile or visiting service (or one of its stops): dates instead of weekly hours."""
+    return (office.id in ctx.kb.stops_of or office.id in ctx.kb.stop_parent or "buergermobil" in office.types
+            or (bool(office.hours.monthly or office.hours.special) and not office.hours.weekly))
+
+
+def _stops_line(ctx: Context, office: Office) -> str:
+    """'Haltestellen: Feuerwehrhaus Lindenau (Auental), ...' for a service asked about without a place."""
+    names = [f"{s.name} ({ctx.kb.municipalities[s.municipality].name})" for s in office.stops
+             if s.municipality in ctx.kb.municipalities]
+    return "Haltestellen: " + "; ".join(names) + ". Sagen Sie mir Ihren Ort, dann nenne ich Ihre Haltestelle."
+
+
+def accessibility_text(office: Office) -> str:
+    """Step-free or not, and the office's own remedy (call ahead, ground floor ...) when it is not."""
+    acc = office.accessibility
+    if acc.step_free:
+        text = "Stufenloser Zugang: ja."
+    else:
+        text = "Achtung: Der Zugang ist nicht stufenlos."
+        if acc.note:
+            text += f" {acc.note.strip()}"
+    if acc.disabled_parking:
+        text += " Behindertenparkplatz vorhanden."
+    return text
 
 
 def _no_office(ctx: Context) -> Reply:
@@ -38,10 +66,12 @@ def office(ctx: Context) -> Reply:
     if off.email:
         lines.append(f"E-Mail: {off.email}")
     lines.append(status)
-    if "buergermobil" in off.types:
+    if _visiting(ctx, off):
         dates = hours_mod.upcoming_dates(off.hours, ctx.now, ctx.tz, ctx.state, limit=2)
         if dates:
-            lines.append("Nächste Termine des Bürgermobils: " + "; ".join(_interval_text(i) for i in dates) + ".")
+            lines.append("Nächste Termine hier: " + "; ".join(_interval_text(i) for i in dates) + ".")
+        if off.id in ctx.kb.stops_of:
+            lines.append(_stops_line(ctx, off))
     buttons = [
         LinkButton("Karte öffnen", map_link(off)),
         Button("Wie komme ich hin?", payload("ask_directions", service=ctx.service)),
@@ -64,11 +94,16 @@ def opening_hours(ctx: Context) -> Reply:
         return _no_office(ctx)
     status = hours_mod.describe_status(off.hours, ctx.now, ctx.tz, ctx.state)
     lines = [f"{off.name}: {status}"]
-    if "buergermobil" in off.types:
+    if _visiting(ctx, off):
+        if off.id in ctx.kb.stop_parent:
+            lines[0] = f"{off.name}, {_address(off)}: {status}"
         dates = hours_mod.upcoming_dates(off.hours, ctx.now, ctx.tz, ctx.state, limit=3)
         if dates:
-            lines.append("Das Bürgermobil kommt als Nächstes:")
+            lines.append("Die nächsten Termine:")
             lines.extend(f"• {_interval_text(i)}" for i in dates)
+        weekly = hours_mod.weekly_lines(off.hours)
+        if weekly and off.id in ctx.kb.stop_parent:
+            lines.append("Regelmäßig: " + "; ".join(weekly) + ".")
     else:
         weekly = hours_mod.weekly_lines(off.hours)
         if weekly:
@@ -123,23 +158,23 @@ def directions(ctx: Context) -> Reply:
         mun = ctx.kb.municipalities[ctx.municipality]  # type: ignore[index]
         names = {normalize(n) for n in [mun.name, *mun.ortsteile, *mun.aliases]}
         local = [t for t in options if t.from_place and any(n in normalize(t.from_place) for n in names)]
-        general = [t for t in options if not t.from_place]
+        general = [t for t in options if not t.from_place or (t.kind == "rufbus" and t not in local)]
         options = local + general if local else options
     # Rufbus and Bürgerbus matter most for people without a car: keep them in view
     options.sort(key=lambda t: {"buergerbus": 0, "bus": 1, "bahn": 1, "rufbus": 2, "fuss": 3, "taxi": 4}[t.kind])
     lines = [f"Weg zu: {off.name}, {_address(off)}"]
     acc = off.accessibility
-    access = "Stufenloser Zugang: ja." if acc.step_free else "Achtung: Der Zugang ist nicht stufenlos."
-    if acc.disabled_parking:
-        access += " Behindertenparkplatz vorhanden."
+    access = accessibility_text(off)
     options = [t for t in options if t.kind != "fuss"] or options
     transport = [f"• {_transport_line(t)}" for t in options[:3]]
     if not transport:
         transport = ["Zu Bus und Bahn habe ich für dieses Amt keine verlässliche Information."]
-    lines = fit(lines + transport, 62) + [access]
-    if acc.parking:
-        lines.append(f"Parken: {first_sentence(acc.parking, 12)}")
-    lines = fit(lines)
+    # the access line (with the office's remedy when not step-free) always stays: it decides whether to go
+    budget = max(30, 80 - len(access.split()))
+    lines = fit(lines + transport, min(62, budget)) + [access]
+    parking = f"Parken: {first_sentence(acc.parking, 12)}" if acc.parking else ""
+    if parking and sum(len(x.split()) for x in lines) + len(parking.split()) <= 80:
+        lines.append(parking)
     buttons = [LinkButton("Karte öffnen", map_link(off)),
                Button("Öffnungszeiten", payload("ask_opening_hours", service=ctx.service))]
     return Reply("utter_directions", "\n".join(lines), buttons)

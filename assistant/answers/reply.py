@@ -5,6 +5,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from assistant.formatting import shorten
+
 MAX_BUTTON_TITLE = 40
 
 
@@ -31,7 +33,7 @@ class Button:
     payload: str
 
     def to_rasa(self) -> dict[str, str]:
-        return {"title": self.title[:MAX_BUTTON_TITLE], "payload": self.payload}
+        return {"title": shorten(self.title, MAX_BUTTON_TITLE), "payload": self.payload}
 
 
 @dataclass
@@ -42,7 +44,7 @@ class LinkButton:
     url: str
 
     def to_rasa(self) -> dict[str, str]:
-        return {"title": self.title[:MAX_BUTTON_TITLE], "payload": self.url, "type": "web_url", "url": self.url}
+        return {"title": shorten(self.title, MAX_BUTTON_TITLE), "payload": self.url, "type": "web_url", "url": self.url}
 
 
 @dataclass

@@ -116,8 +116,23 @@ def online(ctx: Context) -> Reply:
     eff = ctx.eff()
     on = eff.online
     svc = eff.service
+    if not on.available and on.without_visit and not svc.personal_appearance:
+        # not online, but no trip needed either (certificates by letter or e-mail): say so first
+        office = ctx.office()
+        text = (f"{svc.short_name}: Sie müssen nicht hingehen. {first_sentence(on.without_visit, 45)} "
+                f"Einen Online-Antrag gibt es dafür nicht überall.")
+        if office:
+            contact = f"{office.name}, {office.address.street}, {office.address.postcode} {office.address.city}"
+            text += f"\nAnschrift: {contact}" + (f", E-Mail: {office.email}" if office.email else "") + "."
+        return Reply("utter_not_online", text, [
+            Button("Welche Angaben?", payload("ask_documents", service=svc.slug)),
+            Button("Was kostet das?", payload("ask_fees", service=svc.slug)),
+            Button("Lieber Termin im Amt", payload("book_appointment", service=svc.slug)),
+        ])
     if not on.available:
         text = f"{svc.short_name}: Das geht leider nicht online. {first_sentence(on.reason_not_online or '', 25)}"
+        if on.without_visit:
+            text += f" {first_sentence(on.without_visit, 25)}"
         if svc.personal_appearance:
             text += " Sie müssen persönlich ins Amt."
         text += " Soll ich Ihnen einen Termin buchen?"
@@ -128,7 +143,11 @@ def online(ctx: Context) -> Reply:
     lines = [f"{svc.short_name}: Ja, das geht online. {first_sentence(on.what or '', 20)}".strip()]
     idents = [i for i in on.identification if i != "none"]
     if idents:
-        lines.append("Sie brauchen dafür " + " oder ".join(IDENT_WORDS[i] for i in idents) + ".")
+        joiner = " und " if on.all_identification else " oder "
+        lines.append("Sie brauchen dafür " + joiner.join(IDENT_WORDS[i] for i in idents) + ".")
+        if on.not_for:
+            lines.append("Nicht online geht es für " + ", ".join(on.not_for[:-1])
+                         + (" und " if len(on.not_for) > 1 else "") + on.not_for[-1] + ": dann bitte ins Amt.")
         if "eid" in idents or "bundid" in idents:
             lines.append("Tipp: Die Online-Funktion ist in jedem neuen Personalausweis. Die PIN kam per Brief; "
                          "haben Sie sie nicht mehr, hilft das Bürgerbüro.")
@@ -136,6 +155,7 @@ def online(ctx: Context) -> Reply:
         lines.append("Sie brauchen dafür keine besondere Anmeldung.")
     if on.uploads:
         lines.append("Halten Sie bereit: " + ", ".join(on.uploads[:4]) + ".")
+
     buttons: list = []
     if on.url:
         buttons.append(LinkButton("Online-Antrag öffnen", on.url))

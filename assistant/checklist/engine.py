@@ -11,7 +11,7 @@ from typing import Mapping, Optional
 
 from assistant.kb import conditions
 from assistant.kb.loader import normalize
-from assistant.kb.schema import Document, Situation
+from assistant.kb.schema import Document, DocumentKind, Situation
 from assistant.kb.views import EffectiveService
 
 Answers = Mapping[str, Optional[bool]]
@@ -157,9 +157,63 @@ def _mentions(doc: Document, norm_text: str) -> bool:
     return False
 
 
-def precheck(checklist: Checklist, text: str) -> tuple[list[Document], list[Document]]:
-    """(present, missing) among the needed documents, from what the resident says they have."""
+@dataclass
+class PreCheck:
+    """What the resident says they have, measured against the needed documents."""
+
+    present: list[Document] = field(default_factory=list)  # named, in a form that counts
+    missing: list[Document] = field(default_factory=list)  # not named
+    rejected: list[tuple[Document, DocumentKind]] = field(default_factory=list)  # named, in a form that does not count
+    unclear: list[Document] = field(default_factory=list)  # named without saying which form (kinds_hint applies)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.rejected
+
+
+def _kind_named(kind: DocumentKind, tokens: list[str]) -> bool:
+    for phrase in kind.keywords:
+        words = [w for w in normalize(phrase).split() if w not in _FILLER and len(w) >= 2]
+        if words and all(_token_match(w, tokens) if len(w) >= 4 else w in tokens for w in words):
+            return True
+    return False
+
+
+def assess(checklist: Checklist, text: str) -> PreCheck:
+    """Which needed documents the text names, and whether the named form of each counts
+    (an accepted form named wins over a rejected one: "Automatenfoto mit Code" counts)."""
     norm = normalize(text)
-    present = [d for d in checklist.needed if _mentions(d, norm)]
-    missing = [d for d in checklist.needed if d not in present]
-    return present, missing
+    tokens = norm.split()
+    out = PreCheck()
+    for doc in checklist.needed:
+        if not _mentions(doc, norm):
+            out.missing.append(doc)
+            continue
+        accepted = [k for k in doc.kinds if k.accepted and _kind_named(k, tokens)]
+        rejected = [k for k in doc.kinds if not k.accepted and _kind_named(k, tokens)]
+        if rejected and not accepted:
+            out.rejected.append((doc, rejected[0]))
+            continue
+        out.present.append(doc)
+        if doc.kinds and not accepted and doc.kinds_hint:
+            out.unclear.append(doc)
+    return out
+
+
+def answers_from_text(eff: EffectiveService, answers: Answers, text: str) -> dict[str, Optional[bool]]:
+    """Answers implied by what the resident says they have: naming "den alten Ausweis" answers the
+    open question behind it (has_previous_id = yes) when the document depends on that question alone."""
+    out: dict[str, Optional[bool]] = dict(answers)
+    norm = normalize(text)
+    for doc, _ in build(eff, out).maybe:
+        expr = _condition(doc)
+        if isinstance(expr, conditions.Var) and out.get(expr.name) is None and _mentions(doc, norm):
+            out[expr.name] = True
+    return out
+
+
+def precheck(checklist: Checklist, text: str) -> tuple[list[Document], list[Document]]:
+    """(present, missing) among the needed documents, from what the resident says they have;
+    a document named in a form that does not count is missing."""
+    result = assess(checklist, text)
+    return result.present, [d for d in checklist.needed if d not in result.present]

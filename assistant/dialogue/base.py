@@ -35,9 +35,10 @@ class Env:
     def context(self, state: DialogueState, service: Optional[str] = None, municipality: Optional[str] = None,
                 office_id: Optional[str] = None, destination: Optional[str] = None) -> Context:
         mun = municipality or state.municipality or self.default_municipality
+        place = state.place if mun == state.municipality else None
         return Context(kb=self.kb, now=self.now, tz=self.tz, service=service or state.service,
                        municipality=mun if mun in self.kb.municipalities else None, office_id=office_id,
-                       destination=destination, public_url=self.public_url)
+                       destination=destination, public_url=self.public_url, place=place)
 
 
 @dataclass

@@ -89,8 +89,9 @@ def _remember_context(env: Env, state: DialogueState, turn: Turn) -> None:
         turn.services = [SIBLINGS[turn.verb][state.service]]  # "ich meinte abmelden, nicht anmelden"
     if turn.services:
         state.service = turn.services[0]
-    if turn.municipality and turn.municipality != state.municipality:
+    if turn.municipality and (turn.municipality != state.municipality or turn.place):
         state.municipality = turn.municipality
+        state.place = turn.place
     if turn.services or turn.office_id:
         state.office_id = turn.office_id
 
@@ -198,7 +199,7 @@ def _context_for(env: Env, state: DialogueState, turn: Turn, topic: str):
     if office_id and service:
         from assistant.kb.views import responsible_office
 
-        resp = responsible_office(env.kb, service, municipality)
+        resp = responsible_office(env.kb, service, municipality, state.place if municipality == state.municipality else None)
         named = env.kb.offices[office_id]
         if resp and (resp.id == office_id or set(named.aliases) & set(resp.aliases)):
             office_id = resp.id
@@ -218,7 +219,7 @@ def _context_for(env: Env, state: DialogueState, turn: Turn, topic: str):
 
 
 def _place_words(env: Env) -> set[str]:
-    from assistant.curation.local_match import place_words
+    from assistant.answers.local_match import place_words
 
     return place_words(env.kb) | {"und", "in", "fuer", "aus"}
 
@@ -364,7 +365,7 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
         ctx = _context_for(env, state, turn, topic)
         if slug:
             ctx.service = slug
-        need = topics.missing(env, topic, ctx)
+        need = topics.missing(env, topic, ctx, "" if turn.is_payload else turn.text)
         if need is not None:
             _ask(state, topic, turn, need, out, ctx)
             return
@@ -475,7 +476,7 @@ def _precheck(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
 
 
 def _local(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
-    from assistant.curation.local_match import decide
+    from assistant.answers.local_match import decide
 
     text = turn.text if not turn.is_payload else ""
     if not text.strip():
@@ -510,6 +511,15 @@ def _life_event(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> Non
     if event is None and turn.service:
         tags = kb.services[turn.service].life_events
         event = tags[0] if tags else None
+    from assistant.answers.situations import special_answer
+
+    sctx = env.context(state, service=turn.service)
+    special = special_answer(sctx, turn.text) if not turn.is_payload else None
+    if special is not None:  # "Mein Hund ist gestorben": the Hundesteuer Abmeldung, not a life event
+        state.service = sctx.service
+        out.add(special)
+        state.last_topic = "howto"
+        return
     out.add(life_events.answer(kb, event, state.municipality))
     state.last_topic = "life_event"
 

@@ -59,6 +59,7 @@ class FlowState:
 class DialogueState:
     service: Optional[str] = None
     municipality: Optional[str] = None
+    place: Optional[str] = None  # the place as named ("Lindenau"): picks the stop of a mobile office
     office_id: Optional[str] = None
     subject: Optional[Subject] = None
     last_topic: Optional[str] = None
@@ -130,7 +131,7 @@ def decode(raw: Any, legacy_flow: Any = None) -> DialogueState:
     elif isinstance(raw, dict):
         body = raw
     state = DialogueState(
-        service=_str(body.get("service")), municipality=_str(body.get("municipality")),
+        service=_str(body.get("service")), municipality=_str(body.get("municipality")), place=_str(body.get("place")),
         office_id=_str(body.get("office_id")), subject=_subject(body.get("subject")),
         last_topic=_str(body.get("last_topic")), flow=_flow(body.get("flow")),
         answers_for=_str(body.get("answers_for")), answers=_answers(body.get("answers")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from assistant.answers.situations import special_answer
 from assistant.answers import offices, services
 from assistant.answers.context import Context
 from assistant.answers.reply import Button, LinkButton, Reply, first_sentence, payload
@@ -77,13 +78,13 @@ def ask_municipality(kb: KnowledgeBase, travel: bool = False) -> Reply:
     return Reply("utter_ask_municipality", text, buttons)
 
 
-def missing(env: Env, topic: str, ctx: Context) -> Optional[Reply]:
+def missing(env: Env, topic: str, ctx: Context, text: str = "") -> Optional[Reply]:
     """What to ask before ``topic`` can be answered (None: answer now)."""
     kb = env.kb
     if topic in SERVICE_TOPICS and not ctx.service:
         return ask_service(kb)
-    if ctx.municipality:
-        return None
+    if ctx.municipality or (text and special_answer(ctx, text) is not None):
+        return None  # a situation answer ("innerhalb Deutschlands keine Abmeldung") needs no municipality
     if topic == "fees" and ctx.service and fees_are_local(kb, ctx.service):
         return ask_municipality(kb)
     if topic in OFFICE_TOPICS + ("booking",):
@@ -158,7 +159,7 @@ def local_followup(env: Env, subject: Subject, topic: str) -> Optional[Reply]:
         picked.insert(0, sentences[0])
     if picked:
         return Reply("utter_local_answer", " ".join(picked[:3]))
-    from assistant.curation.local_match import municipality_office
+    from assistant.answers.local_match import municipality_office
 
     office = municipality_office(env.kb, mun.id)
     text = "Dazu steht in meinen Unterlagen nichts Genaueres."
@@ -213,7 +214,11 @@ def transport_reply(env: Env, ctx: Context, kind: str, topic: str) -> Optional[R
 def answer(env: Env, state: DialogueState, topic: str, ctx: Context, turn: Optional[Turn] = None) -> Reply:
     """The answer to ``topic`` (context is complete); records what it was about."""
     kb = env.kb
-    if topic == "documents":
+    special = special_answer(ctx, turn.text) if turn is not None and not turn.is_payload else None
+    if special is not None:
+        reply = special  # e.g. moving within Germany: no Abmeldung needed
+        state.service = ctx.service
+    elif topic == "documents":
         reply = services.documents_general(ctx)
         if ctx.eff().service.situations:
             reply = Reply(reply.key, reply.text + "\nSoll ich die Liste mit ein paar Ja/Nein-Fragen genau für Sie "
@@ -284,7 +289,7 @@ def _buttons(raw: list[dict[str, str]]) -> list:
 
 def local_reply(env: Env, decision, named: bool) -> Reply:
     """The reply for a local-answer decision of kind 'answer' or 'no_information'."""
-    from assistant.curation.local_match import municipality_office
+    from assistant.answers.local_match import municipality_office
 
     kb = env.kb
     mid = decision.municipality_id or ""

@@ -44,6 +44,7 @@ class Turn:
     services: list[str] = field(default_factory=list)  # what the message asks about, most likely first
     negated_services: list[str] = field(default_factory=list)  # "ohne Auto", "keinen Online-Ausweis"
     municipality: Optional[str] = None  # where the resident lives / asks about
+    place: Optional[str] = None  # that place as named ("Lindenau", an Ortsteil): picks a mobile office's stop
     destination: Optional[str] = None  # "nach Musterstadt": where they travel to
     office_id: Optional[str] = None  # an office named in the message
     option: Optional[str] = None
@@ -266,7 +267,8 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
             turn.destination = turn.destination or mid
             continue
         if mid:
-            turn.municipality = turn.municipality or mid
+            if turn.municipality is None:
+                turn.municipality, turn.place = mid, value
         elif not turn.office_id:
             turn.office_id = resolve_office(kb, value)
     if turn.municipality is None and turn.destination is None and text and not payload and len(text) < 500:

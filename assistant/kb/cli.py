@@ -15,6 +15,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     p = kbs.add_parser("check", help="YAML-Dateien prüfen (Exit-Code 1 bei Fehlern)")
     p.add_argument("path", nargs="?", help="Ordner der Wissensbasis (Standard: kb/)")
+    p.add_argument("--strict", action="store_true",
+                   help="Auch bei Hinweisen (veraltete Quellen, abgelaufene Fristen) Exit-Code 1")
+    p.add_argument("--today", help="Stichtag für die Hinweise (JJJJ-MM-TT, Standard: heute)")
     p.set_defaults(func=cmd_check)
 
     p = kbs.add_parser("load", help="Wissensbasis prüfen und in die Datenbank laden")
@@ -78,12 +81,28 @@ def municipality_or_report(kb, name: str | None) -> tuple[bool, str | None]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from assistant.kb import freshness
+
     kb = load_or_report(args.path)
     if kb is None:
         return 1
+    try:
+        today = dt.date.fromisoformat(args.today) if getattr(args, "today", None) else None
+    except ValueError:
+        print(f"Ungültiges Datum für --today: {args.today} (Format JJJJ-MM-TT)", file=sys.stderr)
+        return 2
+    warnings = freshness.check(kb, today)
     print(f"OK: {len(kb.services)} Leistungen, {len(kb.municipalities)} Gemeinden, {len(kb.offices)} Ämter, "
           f"{len(kb.life_events)} Lebenslagen")
-    return 0
+    if warnings:
+        print(f"{len(warnings)} Hinweis(e) zur Aktualität:")
+        for w in warnings:
+            print(f"  - {w}")
+    past = sum(1 for w in warnings if w.kind == "past_deadline")
+    print(f"Abgelaufene Fristen: {past}")
+    return 1 if warnings and getattr(args, "strict", False) else 0
 
 
 def cmd_load(args: argparse.Namespace) -> int:

@@ -62,8 +62,12 @@ class KnowledgeBase:
     life_events: dict[str, LifeEventInfo]
     offices: dict[str, Office] = field(default_factory=dict)
     office_owner: dict[str, Optional[str]] = field(default_factory=dict)
+    stops_of: dict[str, list[str]] = field(default_factory=dict)  # mobile service id -> its stop ids
+    stop_parent: dict[str, str] = field(default_factory=dict)  # stop id -> mobile service id
 
     def __post_init__(self) -> None:
+        from assistant.kb.stops import expand
+
         for office in self.county.offices:
             self.offices[office.id] = office
             self.office_owner[office.id] = None
@@ -71,6 +75,17 @@ class KnowledgeBase:
             for office in mun.offices:
                 self.offices[office.id] = office
                 self.office_owner[office.id] = mun.id
+        self.stops_of, self.stop_parent = expand(self.offices, self.office_owner)
+
+    def stop_for(self, office: Optional[Office], municipality_id: Optional[str],
+                 place: Optional[str] = None) -> Optional[Office]:
+        """For a mobile/visiting service: the stop serving the resident's place; else ``office``."""
+        if office is None or office.id not in self.stops_of:
+            return office
+        from assistant.kb.stops import pick_stop
+
+        stop = pick_stop(office.stops, municipality_id, place)
+        return self.offices[stop.id] if stop else office
 
 
 def normalize(text: str) -> str:
@@ -306,11 +321,27 @@ def _check_references(services: dict[str, Service], county: County, cf: _File,
                                     f"Amts-id '{office.id}' ist doppelt (schon in {office_ids[office.id]})"))
         office_ids[office.id] = f.name
 
+    def register_stops(o: Office, f: _File, loc: list) -> None:
+        for j, stop in enumerate(o.stops):
+            sloc = loc + ["stops", j]
+            register(stop, f, sloc)  # type: ignore[arg-type]
+            if stop.municipality not in municipalities:
+                problems.append(Problem(f.name, f.line_of(sloc + ["municipality"]), ".".join(map(str, sloc + ["municipality"])),
+                                        f"unbekannte Gemeinde '{stop.municipality}'"))
+                continue
+            known = {normalize(x) for x in municipalities[stop.municipality].ortsteile}
+            for k, ort in enumerate(stop.ortsteile):
+                if normalize(ort) not in known:
+                    problems.append(Problem(f.name, f.line_of(sloc + ["ortsteile", k]), ".".join(map(str, sloc + ["ortsteile", k])),
+                                            f"'{ort}' ist kein Ortsteil von {municipalities[stop.municipality].name}"))
+
     for i, o in enumerate(county.offices):
         register(o, cf, ["offices", i])
+        register_stops(o, cf, ["offices", i])
     for mid, m in municipalities.items():
         for i, o in enumerate(m.offices):
             register(o, mfiles[mid], ["offices", i])
+            register_stops(o, mfiles[mid], ["offices", i])
 
     def check_overrides(overrides: dict[str, ServiceOverride], f: _File) -> None:
         for slug, ov in overrides.items():

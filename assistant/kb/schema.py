@@ -21,14 +21,14 @@ SERVICE_SLUGS: tuple[str, ...] = (
     "bauantrag", "bewohnerparkausweis", "geburtsurkunde", "eheschliessung", "sterbefall",
     "kindergeld", "elterngeld", "wohngeld", "briefwahl", "sperrmuell", "abfallbehaelter",
     "kita_platz", "schwerbehindertenausweis", "beglaubigung", "fischereischein", "baumfaellung",
-    "fundsache", "einbuergerung",
+    "fundsache", "einbuergerung", "hund_abmelden",
 )
 
 OfficeType = Literal[
     "buergerbuero", "standesamt", "kfz_zulassungsstelle", "fuehrerscheinstelle", "bauamt",
     "ordnungsamt", "auslaenderbehoerde", "wohngeldstelle", "familienkasse", "elterngeldstelle",
     "jugendamt", "abfallwirtschaft", "versorgungsamt", "bundesamt_justiz", "steueramt",
-    "wahlamt", "fundbuero", "umweltamt", "buergermobil", "gemeindeverwaltung",
+    "wahlamt", "fundbuero", "umweltamt", "buergermobil", "gemeindeverwaltung", "rentenberatung",
 ]
 Identification = Literal["none", "bundid", "eid", "elster", "video_ident"]
 LifeEvent = Literal[
@@ -50,6 +50,8 @@ class Source(Strict):
 
     title: str = Field(min_length=3)
     url: Optional[str] = None
+    checked: Optional[dt.date] = Field(
+        None, description="Wann zuletzt gegen diese Quelle geprüft (JJJJ-MM-TT); 'kb check' warnt nach einem Jahr")
 
     @field_validator("url")
     @classmethod
@@ -69,6 +71,17 @@ class Situation(Strict):
     source: Optional[Source] = None
 
 
+class DocumentKind(Strict):
+    """A form in which a document may come, and whether the office accepts it
+    (e.g. Passbild: printed photo from a booth = no; code from a certified photographer = yes)."""
+
+    name: str = Field(min_length=3)
+    accepted: bool
+    keywords: list[str] = Field(min_length=1, description="Wörter, an denen man diese Art erkennt")
+    note: str = Field(min_length=10, description="Was die Bürgerin / der Bürger dazu wissen muss")
+    source: Optional[Source] = None
+
+
 class Document(Strict):
     """Something the resident must bring or upload."""
 
@@ -81,6 +94,9 @@ class Document(Strict):
     priority: int = Field(50, ge=0, le=100, description="Wichtigste zuerst (100 = am wichtigsten)")
     source: Optional[Source] = None
     keywords: list[str] = Field(default_factory=list, description="Wörter, mit denen Leute es nennen")
+    kinds: list[DocumentKind] = Field(default_factory=list,
+                                      description="Welche Formen zählen und welche nicht (für den Unterlagen-Check)")
+    kinds_hint: Optional[str] = Field(None, description="Hinweis, wenn jemand das Dokument ohne Art nennt")
 
 
 class Fee(Strict):
@@ -117,6 +133,12 @@ class Online(Strict):
     url: Optional[str] = None
     uploads: list[str] = Field(default_factory=list, description="Was hochgeladen werden muss")
     reason_not_online: Optional[str] = Field(None, description="Warum nicht (Biometrie, Schriftform, ...)")
+    all_identification: bool = Field(
+        False, description="true = alle unter 'identification' sind nötig (z. B. BundID UND Online-Ausweis)")
+    not_for: list[str] = Field(default_factory=list,
+                               description="Wofür der Online-Dienst nicht geht, z. B. 'eine Nebenwohnung'")
+    without_visit: Optional[str] = Field(
+        None, description="Wie es ohne Hingehen geht, wenn nicht online (Brief, E-Mail), in einem Satz")
 
     @model_validator(mode="after")
     def _consistent(self) -> "Online":
@@ -129,12 +151,22 @@ class Online(Strict):
         return self
 
 
+class DueDate(Strict):
+    """A fixed date in a deadline (e.g. Führerschein exchange by 19.01.2029 for cards from 2008)."""
+
+    date: dt.date
+    applies_to: str = Field(min_length=3, description="Für wen, z. B. 'Kartenführerscheine aus 2008'")
+
+
 class Deadline(Strict):
-    """A legal deadline, e.g. Ummeldung within two weeks."""
+    """A legal deadline, e.g. Ummeldung within two weeks, or fixed dates (``dates``)."""
 
     text: str
     days: Optional[int] = Field(None, ge=0)
     legal_basis: Optional[str] = None
+    dates: list[DueDate] = Field(
+        default_factory=list, description="Feste Stichtage; 'kb check' warnt, wenn einer in der Vergangenheit liegt")
+    source: Optional[Source] = None
 
 
 class Service(Strict):
@@ -178,6 +210,7 @@ class Address(Strict):
     street: str
     postcode: str = Field(pattern=r"^\d{5}$")
     city: str
+    district: Optional[str] = Field(None, description="Ortsteil, z. B. 'Lindenau'")
 
 
 class Geo(Strict):
@@ -278,8 +311,27 @@ class BookingConfig(Strict):
     requires_name: bool = False
 
 
+class Stop(Strict):
+    """A place a mobile or visiting service comes to (Bürgermobil stop, Sprechtag), with its own
+    address, coordinates, the municipality (and Ortsteile) it serves and its own schedule.
+
+    The office's own ``hours.closures`` (e.g. a summer break of the vehicle) apply to every stop."""
+
+    id: str = Field(pattern=SLUG_RE, description="Eigene id, z. B. 'buergermobil_lindenau'")
+    name: str = Field(min_length=3, description="Haltestelle, z. B. 'Feuerwehrhaus Lindenau'")
+    address: Address
+    geo: Optional[Geo] = None
+    municipality: str = Field(pattern=SLUG_RE, description="Gemeinde (id), für die diese Haltestelle da ist")
+    ortsteile: list[str] = Field(default_factory=list,
+                                 description="Ortsteile, für die sie da ist; leer = die ganze Gemeinde")
+    hours: Hours
+    transport: list[TransportOption] = Field(default_factory=list)
+    accessibility: Optional[Accessibility] = None
+    aliases: list[str] = Field(default_factory=list)
+
+
 class Office(Strict):
-    """A physical office (or the Bürgermobil)."""
+    """A physical office, or a mobile/visiting service with ``stops`` (Bürgermobil, Sprechtag)."""
 
     id: str = Field(pattern=SLUG_RE)
     name: str
@@ -295,6 +347,8 @@ class Office(Strict):
     booking: Optional[BookingConfig] = None
     serves: list[str] = Field(default_factory=list, description="Gemeinden (ids), für die es zuständig ist")
     aliases: list[str] = Field(default_factory=list, description="Andere Namen, z. B. 'Rathaus'")
+    stops: list[Stop] = Field(default_factory=list,
+                              description="Haltestellen mit eigenem Zeitplan (Bürgermobil, Sprechtag)")
 
 
 class ServiceOverride(Strict):

@@ -41,8 +41,14 @@ def _overrides(kb: KnowledgeBase, slug: str, municipality_id: Optional[str]) -> 
     return out
 
 
-def responsible_office(kb: KnowledgeBase, slug: str, municipality_id: Optional[str]) -> Optional[Office]:
-    """The office that handles ``slug`` for residents of ``municipality_id``."""
+def responsible_office(kb: KnowledgeBase, slug: str, municipality_id: Optional[str],
+                       place: Optional[str] = None) -> Optional[Office]:
+    """The office that handles ``slug`` for residents of ``municipality_id``; for a mobile service
+    (Bürgermobil) the stop that serves the resident's municipality or Ortsteil ``place``."""
+    return kb.stop_for(_responsible(kb, slug, municipality_id), municipality_id, place)
+
+
+def _responsible(kb: KnowledgeBase, slug: str, municipality_id: Optional[str]) -> Optional[Office]:
     svc = kb.services.get(slug)
     if svc is None:
         return None
@@ -68,7 +74,8 @@ def responsible_office(kb: KnowledgeBase, slug: str, municipality_id: Optional[s
     return None
 
 
-def effective_service(kb: KnowledgeBase, slug: str, municipality_id: Optional[str]) -> EffectiveService:
+def effective_service(kb: KnowledgeBase, slug: str, municipality_id: Optional[str],
+                      place: Optional[str] = None) -> EffectiveService:
     """National facts with county and municipal overrides applied."""
     svc = kb.services[slug]
     docs = list(svc.documents)
@@ -96,7 +103,7 @@ def effective_service(kb: KnowledgeBase, slug: str, municipality_id: Optional[st
     return EffectiveService(
         service=svc,
         municipality=kb.municipalities.get(municipality_id or ""),
-        office=responsible_office(kb, slug, municipality_id),
+        office=responsible_office(kb, slug, municipality_id, place),
         documents=docs,
         fees=fees,
         online=online,

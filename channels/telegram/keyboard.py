@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from assistant.formatting import shorten
+
 MAX_CALLBACK_DATA = 64
 PAYLOAD_PREFIX = "p:"
 FEEDBACK_UP = "fb:up"
@@ -104,7 +106,7 @@ def build_keyboard(buttons: Iterable[dict[str, Any]], remember: Remember) -> Key
     for raw in buttons:
         if not isinstance(raw, dict):
             continue
-        title = str(raw.get("title") or raw.get("payload") or "").strip()[:MAX_TITLE]
+        title = shorten(str(raw.get("title") or raw.get("payload") or "").strip(), MAX_TITLE)
         url = button_url(raw)
         if url:
             if telegram_accepts_url(url):

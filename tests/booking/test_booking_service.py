@@ -52,9 +52,12 @@ def test_offer_with_preference(sm, kb):
 
 
 def test_offer_for_buergermobil_only_on_visit_days(sm, kb):
-    starts = offered(sm, kb, office="buergermobil", limit=6)
-    assert [s.date() for s in starts] == [dt.date(2026, 11, 4), dt.date(2026, 11, 9), dt.date(2026, 11, 18),
-                                          dt.date(2026, 11, 23), dt.date(2026, 12, 2), dt.date(2026, 12, 14)]
+    # slots at one stop only: Lindenau (1st/3rd Wednesday), never Eichenbrück's Mondays
+    starts = offered(sm, kb, office="buergermobil_lindenau", limit=4)
+    assert [s.date() for s in starts] == [dt.date(2026, 11, 4), dt.date(2026, 11, 18), dt.date(2026, 12, 2),
+                                          dt.date(2026, 12, 16)]
+    starts = offered(sm, kb, office="buergermobil_eichenbrueck", limit=3)
+    assert [s.date() for s in starts] == [dt.date(2026, 11, 9), dt.date(2026, 11, 23), dt.date(2026, 12, 14)]
 
 
 # ------------------------------------------------------------------ book / cancel / reschedule

@@ -22,7 +22,7 @@ def test_grid_and_lengths(kb):
     assert S.grid_minutes(kw) == 5  # gcd(15, 20, 15, 10)
     assert S.slot_minutes(kw, "personalausweis") == 20
     assert S.slot_minutes(kw, "meldebescheinigung") == kw.booking.default_slot_minutes
-    assert S.grid_minutes(kb.offices["buergermobil"]) == 15
+    assert S.grid_minutes(kb.offices["buergermobil_lindenau"]) == 15
     cells = S.cells(kw, at(2026, 11, 3, 9), 20)
     assert cells == [dt.datetime(2026, 11, 3, 8, m, tzinfo=UTC) for m in (0, 5, 10, 15)]
 
@@ -72,11 +72,19 @@ def test_closures_remove_slots(kb):
 
 
 def test_buergermobil_slots_only_on_its_visit_dates(kb):
-    mobil = kb.offices["buergermobil"]
-    slots = list(S.candidate_slots(mobil, "personalausweis", at(2026, 3, 1), TZ, "ST", days=60))
-    expected = {dt.date(2026, 3, d) for d in (4, 9, 18, 23)} | {dt.date(2026, 4, d) for d in (1, 13, 15, 27)}
-    assert {s.start.date() for s in slots} == expected  # 6.4. (Ostermontag) is a 1st Monday anyway
-    for s in slots:
+    # each stop offers slots only on its own visit dates; the service itself takes no bookings
+    assert not list(S.candidate_slots(kb.offices["buergermobil"], "personalausweis", at(2026, 3, 1), TZ, "ST"))
+    lindenau = list(S.candidate_slots(kb.offices["buergermobil_lindenau"], "personalausweis", at(2026, 3, 1), TZ,
+                                      "ST", days=60))
+    eichenbrueck = list(S.candidate_slots(kb.offices["buergermobil_eichenbrueck"], "personalausweis",
+                                          at(2026, 3, 1), TZ, "ST", days=60))
+    assert {s.start.date() for s in lindenau} == {dt.date(2026, 3, 4), dt.date(2026, 3, 18), dt.date(2026, 4, 1),
+                                                  dt.date(2026, 4, 15)}
+    # 6.4. (Ostermontag) is a 1st Monday anyway
+    assert {s.start.date() for s in eichenbrueck} == {dt.date(2026, 3, 9), dt.date(2026, 3, 23),
+                                                      dt.date(2026, 4, 13), dt.date(2026, 4, 27)}
+    assert all(s.office_id == "buergermobil_lindenau" for s in lindenau)
+    for s in lindenau + eichenbrueck:
         local = s.start.astimezone(TZ)
         assert (local.weekday(), local.hour >= 13) in ((0, False), (2, True))
         assert s.end - s.start == dt.timedelta(minutes=15)

@@ -270,3 +270,66 @@ def test_describe_without_labels_quotes_the_question():
     assert describe(conditions.parse("not a"), situations) == "Ihre Antwort auf „Sind Sie verheiratet?“ Nein ist"
     assert describe(conditions.parse("b or not b"), situations) == "Sie Kinder haben oder Sie keine Kinder haben"
     assert describe(conditions.parse("not (a and b)"), situations).startswith("nicht gilt: ")
+
+
+# ------------------------------------------------------------------ kinds of a document (photo)
+
+@pytest.mark.parametrize("text, counts", [
+    ("Ich habe den alten Ausweis und ein Foto vom Automaten", False),
+    ("alter Perso und Passbilder aus dem Fotoautomaten", False),
+    ("alter Ausweis und ein ausgedrucktes Passfoto", False),
+    ("alter Ausweis, Foto vom Automaten mit QR-Code", True),        # certified booth with a code counts
+    ("alter Ausweis und Passbild mit Code vom Fotografen", True),
+    ("alter Ausweis, das Foto mache ich im Amt", True),
+])
+def test_precheck_knows_which_photos_count(kb, text, counts):
+    from assistant.checklist.engine import assess
+
+    checklist = build(effective_service(kb, "personalausweis", "auental"),
+                      {"under_16": False, "has_previous_id": True, "name_changed": False})
+    result = assess(checklist, text)
+    assert "alter_ausweis" in {d.id for d in result.present}
+    if counts:
+        assert "passbild" in {d.id for d in result.present} and not result.rejected
+    else:
+        assert [d.id for d, _ in result.rejected] == ["passbild"] and not result.complete
+        kind = result.rejected[0][1]
+        assert not kind.accepted and "1. Mai 2025" in kind.note
+        _, missing = precheck(checklist, text)  # the old interface: a rejected photo is missing
+        assert "passbild" in {d.id for d in missing}
+
+
+def test_photo_without_kind_counts_but_gets_the_hint(kb):
+    from assistant.checklist.engine import assess
+
+    checklist = build(effective_service(kb, "reisepass", "auental"), {})
+    result = assess(checklist, "Ich habe ein Foto")
+    assert [d.id for d in result.unclear] == ["passbild"]
+    assert "digital" in result.unclear[0].kinds_hint
+
+
+def test_precheck_reply_never_says_complete_with_a_booth_photo(kb):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from assistant.answers.checklists import precheck_reply
+    from assistant.answers.context import Context
+
+    tz = ZoneInfo("Europe/Berlin")
+    ctx = Context(kb=kb, now=dt.datetime(2026, 12, 4, 10, tzinfo=tz), tz=tz, service="personalausweis",
+                  municipality="auental")
+    reply = precheck_reply(ctx, {"under_16": False, "has_previous_id": True, "name_changed": False},
+                           "Ich habe den alten Ausweis und ein Foto vom Automaten")
+    assert "Sie haben alles" not in reply.text
+    assert "nicht mehr angenommen" in reply.text and "Code" in reply.text
+
+
+def test_naming_the_old_id_answers_the_open_question(kb):
+    from assistant.checklist.engine import answers_from_text
+
+    eff = effective_service(kb, "personalausweis", "auental")
+    answers = answers_from_text(eff, {}, "Ich habe den alten Ausweis und ein Foto vom Automaten")
+    assert answers["has_previous_id"] is True
+    checklist = build(eff, answers)
+    assert "alter_ausweis" in {d.id for d in checklist.needed}
+    assert "geburtsurkunde" in {d.id for d in checklist.not_needed}

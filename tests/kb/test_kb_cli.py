@@ -28,7 +28,7 @@ def run_cli(*args: str, db_url: str | None = None, cwd: Path | None = None) -> s
 def test_check_real_kb_exits_0():
     proc = run_cli("kb", "check", str(ROOT / "kb"))
     assert proc.returncode == 0, proc.stderr
-    assert "OK: 32 Leistungen, 4 Gemeinden" in proc.stdout
+    assert "OK: 33 Leistungen, 4 Gemeinden" in proc.stdout
 
 
 def test_check_broken_kb_exits_1_and_lists_file_line_field(kb_copy):
@@ -56,13 +56,13 @@ def test_load_show_and_failed_load_keeps_database(kb_copy, tmp_path):
 
     proc = run_cli("kb", "load", str(kb_copy), db_url=db_url)
     assert proc.returncode == 0, proc.stderr
-    assert "32 Leistungen" in proc.stdout
+    assert "33 Leistungen" in proc.stdout
     engine = make_engine(db_url)
     try:
         digest = stored_hash(engine)
         assert digest and digest in proc.stdout
         loaded = read_kb(engine)
-        assert loaded is not None and len(loaded.services) == 32
+        assert loaded is not None and len(loaded.services) == 33
         assert loaded.offices["kleinwalde_buergerbuero"].phone == "030 23125 401"
 
         # now a broken edit: the load must fail and leave the previous content untouched
@@ -74,7 +74,7 @@ def test_load_show_and_failed_load_keeps_database(kb_copy, tmp_path):
         assert "unverändert" in proc.stderr
         assert stored_hash(engine) == digest
         again = read_kb(engine)
-        assert again is not None and len(again.services) == 32
+        assert again is not None and len(again.services) == 33
         assert again.offices["kleinwalde_buergerbuero"].phone == "030 23125 401"
     finally:
         engine.dispose()
@@ -123,7 +123,7 @@ def test_export_json_roundtrips_every_service():
     proc = run_cli("kb", "export", "--format", "json", "--path", str(ROOT / "kb"))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert len(data["services"]) == 32
+    assert len(data["services"]) == 33
     assert set(data["municipalities"]) == {"musterstadt", "kleinwalde", "eichenbrueck", "auental"}
 
 

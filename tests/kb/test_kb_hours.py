@@ -200,8 +200,9 @@ def test_last_weekday_rule():
 
 def test_weekly_lines_text(kleinwalde, mobil):
     assert H.weekly_lines(kleinwalde) == ["Dienstag: 9:00–12:00 Uhr", "Donnerstag: 14:00–18:00 Uhr"]
-    assert H.weekly_lines(mobil) == ["jeden 2. und 4. Montag im Monat: 9:00–12:00 Uhr",
-                                     "jeden 1. und 3. Mittwoch im Monat: 13:00–16:00 Uhr"]
+    assert H.weekly_lines(mobil) == [
+        "jeden 2. und 4. Montag im Monat: 9:00–12:00 Uhr (Dorfgemeinschaftshaus Eichenbrück, Lindenstraße 2, Eichenbrück)",
+        "jeden 1. und 3. Mittwoch im Monat: 13:00–16:00 Uhr (Feuerwehrhaus Lindenau, Am Spritzenhaus 1, Auental)"]
 
 
 def test_no_hours_at_all():

@@ -45,7 +45,7 @@ def only(problems: list[Problem], file: str, predicate=lambda p: True) -> list[P
 # ------------------------------------------------------------------ the real kb/
 
 def test_real_kb_loads_with_every_catalogue_service(kb):
-    assert len(kb.services) == 32
+    assert len(kb.services) == 33
     assert set(SERVICE_SLUGS) <= set(kb.services)
     assert set(kb.municipalities) == {"musterstadt", "kleinwalde", "eichenbrueck", "auental"}
     assert kb.county.state == "ST"

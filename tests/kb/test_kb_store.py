@@ -50,7 +50,7 @@ def test_round_trip_is_lossless(engine, kb):
     assert set(back.offices) == set(kb.offices)
     assert back.office_owner == kb.office_owner
     with Session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(ServiceRow)) == 32
+        assert s.scalar(select(func.count()).select_from(ServiceRow)) == 33
         assert s.scalar(select(func.count()).select_from(OfficeRow)) == len(kb.offices)
         owner = s.get(OfficeRow, "kleinwalde_buergerbuero")
         assert owner is not None and owner.municipality_id == "kleinwalde"
@@ -64,7 +64,7 @@ def test_saving_twice_replaces_instead_of_duplicating(engine, kb):
     save_kb(kb, engine)
     save_kb(kb, engine)
     with Session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(ServiceRow)) == 32
+        assert s.scalar(select(func.count()).select_from(ServiceRow)) == 33
         assert s.scalar(select(func.count()).select_from(OfficeRow)) == len(kb.offices)
 
 
@@ -90,14 +90,14 @@ def test_failing_save_leaves_previous_content(engine, kb):
     back = read_kb(engine)
     assert back is not None
     assert back.services["fundsache"].name == kb.services["fundsache"].name
-    assert len(back.services) == 32
+    assert len(back.services) == 33
 
 
 def test_provider_loads_yaml_into_empty_database_and_caches(engine, kb, tmp_path):
     provider = KBProvider(engine, kb.root, ttl=3600)
     first = provider.get()
     assert stored_hash(engine) == content_hash(kb)
-    assert len(first.services) == 32
+    assert len(first.services) == 33
     assert provider.get() is first  # cached within ttl
 
 

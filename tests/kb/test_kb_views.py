@@ -15,8 +15,8 @@ from assistant.kb.views import (
 @pytest.mark.parametrize("slug, municipality, office", [
     ("personalausweis", "kleinwalde", "kleinwalde_buergerbuero"),
     ("personalausweis", "musterstadt", "musterstadt_buergerbuero"),
-    ("personalausweis", "eichenbrueck", "buergermobil"),
-    ("personalausweis", "auental", "buergermobil"),
+    ("personalausweis", "eichenbrueck", "buergermobil_eichenbrueck"),  # the Bürgermobil stop there
+    ("personalausweis", "auental", "buergermobil_lindenau"),
     ("eheschliessung", "kleinwalde", "musterstadt_standesamt"),
     ("kfz_zulassung", "kleinwalde", "lra_kfz_zulassung"),
     ("einbuergerung", "kleinwalde", "lra_auslaenderbehoerde"),     # county override
