@@ -6,12 +6,20 @@ municipality that adds a place or a colloquial service word only edits YAML and 
 
 Matching is on normalised text (lower case, umlauts folded, punctuation removed), prefers the
 match covering most vocabulary words, accepts word order variants ("Anmeldung vom Auto"), accepts German compounds ("Personalausweisantrag" -> personalausweis) and small
-typos (one edit for words of 6+ letters, two for 10+), so unseen phrasings still resolve.
+typos (one edit for words of 6+ letters, two for 10+, same first letter, never swapping a
+meaning-bearing prefix: "anmelden" is not a typo of "abmelden"), so unseen phrasings still
+resolve. :mod:`nlu_components.service_rules` then reads the sentence (registration verbs,
+negation, transport words).
 """
 from __future__ import annotations
 
 import unicodedata
 from typing import Any, Dict, List, Optional, Tuple
+
+from nlu_components.service_rules import ServiceRules
+
+# word parts that flip the meaning: a typo match never swaps one for another
+CONTRAST_PREFIXES = ("an", "ab", "um", "aus", "ein", "auf", "zu", "ver", "ent")
 
 
 def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
@@ -61,10 +69,33 @@ def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
-class Gazetteer:
-    """Pure matching logic (testable without Rasa)."""
+def _swaps_prefix(a: str, b: str) -> bool:
+    """True if ``a`` and ``b`` differ only by a contrasting word part ("anmelden"/"abmelden")."""
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    for cut in range(max(0, common - 3), common + 1):
+        for p in CONTRAST_PREFIXES:
+            if not a.startswith(p, cut):
+                continue
+            for q in CONTRAST_PREFIXES:
+                if p != q and b.startswith(q, cut) and a[cut + len(p):] == b[cut + len(q):]:
+                    return True
+    return False
 
-    def __init__(self, vocab: Dict[str, Dict[str, str]], min_compound: int = 6):
+
+class Gazetteer:
+    """Pure matching logic (testable without Rasa).
+
+    ``vocab``: entity -> {phrase: value}; a key ``"_rules"`` (generated from the KB) holds the
+    data of :class:`~nlu_components.service_rules.ServiceRules`.
+    """
+
+    def __init__(self, vocab: Dict[str, Any], min_compound: int = 6):
+        vocab = dict(vocab)
+        self.rules = ServiceRules.from_dict(vocab.pop("_rules", None))
         # entity -> {normalised phrase: value}
         self.vocab = {ent: {normalize(k): v for k, v in words.items() if normalize(k)} for ent, words in vocab.items()}
         self.min_compound = min_compound
@@ -88,6 +119,8 @@ class Gazetteer:
                     phrase = " ".join(s[2] for s in spans[i:i + n])
                     value = words.get(phrase)
                     score = 3
+                    if ent == "service" and n == 1 and phrase in self.rules.never_service:
+                        break
                     if value is None and n == 1:
                         value, score = self._fuzzy_token(phrase, words)
                     if value is not None:
@@ -107,7 +140,11 @@ class Gazetteer:
             end = offsets[spans[b - 1][1] - 1] + 1
             entities.append({"entity": ent, "value": value, "start": start, "end": end,
                              "text": text[start:end]})
-        return sorted(entities, key=lambda e: e["start"])
+        entities.sort(key=lambda e: e["start"])
+        if "service" in self.vocab:
+            tokens = [(offsets[a], offsets[b - 1] + 1, tok) for a, b, tok in spans]
+            entities = self.rules.apply(text, tokens, entities, self.vocab["service"])
+        return entities
 
     def _loose_phrases(self, spans: List[Tuple[int, int, str]], ent: str,
                        words: Dict[str, str]) -> List[Tuple[int, int, str, str, int, int]]:
@@ -160,6 +197,7 @@ class Gazetteer:
         limit = 2 if len(tok) >= 10 else 1 if len(tok) >= 6 else 0
         if limit:
             for w, v in words.items():
-                if " " not in w and len(w) >= 6 and _edit_distance_at_most(tok, w, limit):
+                if " " not in w and len(w) >= 6 and tok[0] == w[0] and _edit_distance_at_most(tok, w, limit) \
+                        and not _swaps_prefix(tok, w):
                     return v, 1
         return None, 0
