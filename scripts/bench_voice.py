@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 
 from assistant.voice import stt, tts  # noqa: E402
 from assistant.voice.normalize import normalize_for_speech  # noqa: E402
-from assistant.voice.audio import PcmAudio, read_wav, encode_wav  # noqa: E402
+from assistant.voice.audio import PcmAudio, read_wav  # noqa: E402
 from assistant.voice.correction import WEEKDAYS  # noqa: E402
 from assistant.voice.vocabulary import OFFICES, PLACES, SERVICES, default_terms  # noqa: E402
 

@@ -117,3 +117,18 @@ def test_mentions_that_stay_services(gazetteer, text, expected):
 def test_typo_tolerance_never_swaps_a_prefix(gazetteer):
     assert services(gazetteer, "Gewerbeanmeldung") == ["gewerbe_anmelden"]
     assert "wohnsitz_abmelden" not in services(gazetteer, "fürs anmelden")
+
+
+@pytest.mark.parametrize("text", [
+    "Kann man den Saal für eine Geburtstagsfeier mieten?",   # compound about a party, not a birth
+    "Mein Auto ist in der Werkstatt, fährt ein Bus zum Rathaus?",
+    "Ich komme mit dem Auto, wo kann ich parken?",
+])
+def test_compounds_and_travel_are_no_service(gazetteer, text):
+    assert services(gazetteer, text) == []
+
+
+def test_service_compounds_with_a_generic_tail_stay(gazetteer):
+    assert services(gazetteer, "Personalausweisantrag") == ["personalausweis"]
+    assert services(gazetteer, "Sperrmülltermin") == ["sperrmuell"]
+    assert services(gazetteer, "Ich will mein Auto anmelden, wie komme ich hin?") == ["kfz_zulassung"]
