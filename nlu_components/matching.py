@@ -18,6 +18,17 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from nlu_components.service_rules import ServiceRules
 
+# What may follow a service word inside a compound and still be about that service
+# ("Personalausweis|antrag", "Hundesteuer|bescheid"); anything else names another thing
+# ("Geburt|stagsfeier" is a party, "Sport|platz" no Kita place).
+GENERIC_TAILS = frozenset("""
+antrag antraege antrags antragstellung termin termine terminen gebuehr gebuehren kosten formular formulare stelle
+stellen amt aemter bescheid unterlagen papiere dokumente frage fragen nummer sachen sache verfahren beantragung
+info infos online pflicht frist fristen regelung regeln bearbeitung zeiten schalter buero verlaengerung erneuerung
+umtausch abholung anmeldung abmeldung ummeldung bestaetigung nachweis nachweise foto fotos bild service beratung
+suche anfrage wechsel problem probleme
+""".split())
+
 # word parts that flip the meaning: a typo match never swaps one for another
 CONTRAST_PREFIXES = ("an", "ab", "um", "aus", "ein", "auf", "zu", "ver", "ent")
 
@@ -83,6 +94,16 @@ def _swaps_prefix(a: str, b: str) -> bool:
             for q in CONTRAST_PREFIXES:
                 if p != q and b.startswith(q, cut) and a[cut + len(p):] == b[cut + len(q):]:
                     return True
+    return False
+
+
+def _generic_tail(tail: str) -> bool:
+    """True if ``tail`` (what follows a service word in a compound) keeps the compound about it."""
+    if len(tail) <= 2:  # inflection: "Personalausweises"
+        return True
+    for link in ("", "s", "es", "n", "en", "e"):
+        if tail.startswith(link) and tail[len(link):] in GENERIC_TAILS:
+            return True
     return False
 
 
@@ -181,7 +202,8 @@ class Gazetteer:
         for w, v in words.items():
             if " " in w or len(w) < 4:
                 continue
-            if len(w) >= self.min_compound and len(tok) > len(w) and (tok.startswith(w) or tok.endswith(w)):
+            if len(w) >= self.min_compound and len(tok) > len(w) and (
+                    tok.endswith(w) or (tok.startswith(w) and _generic_tail(tok[len(w):]))):
                 cand = (len(w), v, w)
                 if best is None or cand[0] > best[0]:
                     best = cand

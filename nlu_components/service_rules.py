@@ -10,6 +10,8 @@ The vocabulary finds words ("Auto", "Gewerbe", "anmelden"); these rules read the
   its own service.
 * **Negation.** "ohne Auto", "kein Auto", "Ich brauche keinen neuen Pass", "Kein Hund, keine
   Katze" are not about that service; "Ich habe noch keinen Kitaplatz" is.
+* **Travel.** A bare vehicle word in a question about getting somewhere ("Mein Auto ist in der
+  Werkstatt, fährt ein Bus zum Bürgerbüro?") is no service; with a registration verb it is.
 * **Never a service.** Transport words (Bürgerbus, Rufbus, ...) are never matched to a service,
   not even as a typo ("Sportplatz" is not "Hortplatz" either: see :mod:`matching`).
 
@@ -50,6 +52,9 @@ _NEGATIONS = frozenset({"kein", "keine", "keinen", "keinem", "keiner", "keines",
 _NEED_VERBS = frozenset({"brauche", "brauch", "brauchen", "braucht", "benoetige", "will", "moechte", "moechten",
                          "wollen", "muss", "muessen"})
 _STILL_LACKING = frozenset({"noch", "immer"})
+# a question about getting somewhere: a vehicle named in it is how they travel, not a service
+_TRAVEL_WORDS = frozenset("""faehrt fahren fahre faehrst hinkommen hinfahren komme komm kommen kommt erreichen erreiche
+bus busse bahn zug rufbus buergerbus buergermobil haltestelle oepnv oeffis werkstatt parken parkplatz""".split())
 _PUNCT = re.compile(r"[,.;:!?()\u2013\u2014\u2026]| - ")
 
 
@@ -163,8 +168,20 @@ class ServiceRules:
             kept.append(ent)
         entities = kept
 
-        # 2. registration verbs
+        # 2. travel: a bare vehicle word in a question about getting somewhere
         verbs = self.verbs(words, clause)
+        if not verbs and set(words) & _TRAVEL_WORDS:
+            kept = []
+            for ent in entities:
+                if ent["entity"] == "service":
+                    a, b = token_range(ent)
+                    fam = self._family_of(str(ent["value"]))
+                    if fam and fam.transport and b == a and self._object_family(words[a]) is fam:
+                        continue
+                kept.append(ent)
+            entities = kept
+
+        # 3. registration verbs
         if not verbs or not self.families:
             return entities
         service_ents = [e for e in entities if e["entity"] == "service"]

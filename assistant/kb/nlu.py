@@ -142,4 +142,13 @@ def write_nlu_files(kb: KnowledgeBase, out_dir: Path) -> list[Path]:
     gaz_path = out_dir / "gazetteer.json"
     gaz = gazetteer_vocabulary(kb)
     gaz_path.write_text(json.dumps(gaz, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    return [nlu_path, gaz_path]
+    sem_path = out_dir / "semantic_services.json"
+    sem_path.write_text(json.dumps(semantic_services(kb), ensure_ascii=False, indent=1, sort_keys=True),
+                        encoding="utf-8")
+    return [nlu_path, gaz_path, sem_path]
+
+
+def semantic_services(kb: KnowledgeBase) -> dict:
+    """What the semantic service ranker compares questions with: name, words and summary."""
+    return {slug: {"name": svc.name, "words": list(dict.fromkeys(svc.words)), "summary": svc.summary}
+            for slug, svc in sorted(kb.services.items())}
