@@ -6,12 +6,31 @@ municipality that adds a place or a colloquial service word only edits YAML and 
 
 Matching is on normalised text (lower case, umlauts folded, punctuation removed), prefers the
 match covering most vocabulary words, accepts word order variants ("Anmeldung vom Auto"), accepts German compounds ("Personalausweisantrag" -> personalausweis) and small
-typos (one edit for words of 6+ letters, two for 10+), so unseen phrasings still resolve.
+typos (one edit for words of 6+ letters, two for 10+, same first letter, never swapping a
+meaning-bearing prefix: "anmelden" is not a typo of "abmelden"), so unseen phrasings still
+resolve. :mod:`nlu_components.service_rules` then reads the sentence (registration verbs,
+negation, transport words).
 """
 from __future__ import annotations
 
 import unicodedata
 from typing import Any, Dict, List, Optional, Tuple
+
+from nlu_components.service_rules import ServiceRules
+
+# What may follow a service word inside a compound and still be about that service
+# ("Personalausweis|antrag", "Hundesteuer|bescheid"); anything else names another thing
+# ("Geburt|stagsfeier" is a party, "Sport|platz" no Kita place).
+GENERIC_TAILS = frozenset("""
+antrag antraege antrags antragstellung termin termine terminen gebuehr gebuehren kosten formular formulare stelle
+stellen amt aemter bescheid unterlagen papiere dokumente frage fragen nummer sachen sache verfahren beantragung
+info infos online pflicht frist fristen regelung regeln bearbeitung zeiten schalter buero verlaengerung erneuerung
+umtausch abholung anmeldung abmeldung ummeldung bestaetigung nachweis nachweise foto fotos bild service beratung
+suche anfrage wechsel problem probleme
+""".split())
+
+# word parts that flip the meaning: a typo match never swaps one for another
+CONTRAST_PREFIXES = ("an", "ab", "um", "aus", "ein", "auf", "zu", "ver", "ent")
 
 
 def normalize_with_offsets(text: str) -> Tuple[str, List[int]]:
@@ -61,10 +80,43 @@ def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
-class Gazetteer:
-    """Pure matching logic (testable without Rasa)."""
+def _swaps_prefix(a: str, b: str) -> bool:
+    """True if ``a`` and ``b`` differ only by a contrasting word part ("anmelden"/"abmelden")."""
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    for cut in range(max(0, common - 3), common + 1):
+        for p in CONTRAST_PREFIXES:
+            if not a.startswith(p, cut):
+                continue
+            for q in CONTRAST_PREFIXES:
+                if p != q and b.startswith(q, cut) and a[cut + len(p):] == b[cut + len(q):]:
+                    return True
+    return False
 
-    def __init__(self, vocab: Dict[str, Dict[str, str]], min_compound: int = 6):
+
+def _generic_tail(tail: str) -> bool:
+    """True if ``tail`` (what follows a service word in a compound) keeps the compound about it."""
+    if len(tail) <= 2:  # inflection: "Personalausweises"
+        return True
+    for link in ("", "s", "es", "n", "en", "e"):
+        if tail.startswith(link) and tail[len(link):] in GENERIC_TAILS:
+            return True
+    return False
+
+
+class Gazetteer:
+    """Pure matching logic (testable without Rasa).
+
+    ``vocab``: entity -> {phrase: value}; a key ``"_rules"`` (generated from the KB) holds the
+    data of :class:`~nlu_components.service_rules.ServiceRules`.
+    """
+
+    def __init__(self, vocab: Dict[str, Any], min_compound: int = 6):
+        vocab = dict(vocab)
+        self.rules = ServiceRules.from_dict(vocab.pop("_rules", None))
         # entity -> {normalised phrase: value}
         self.vocab = {ent: {normalize(k): v for k, v in words.items() if normalize(k)} for ent, words in vocab.items()}
         self.min_compound = min_compound
@@ -88,6 +140,8 @@ class Gazetteer:
                     phrase = " ".join(s[2] for s in spans[i:i + n])
                     value = words.get(phrase)
                     score = 3
+                    if ent == "service" and n == 1 and phrase in self.rules.never_service:
+                        break
                     if value is None and n == 1:
                         value, score = self._fuzzy_token(phrase, words)
                     if value is not None:
@@ -107,7 +161,11 @@ class Gazetteer:
             end = offsets[spans[b - 1][1] - 1] + 1
             entities.append({"entity": ent, "value": value, "start": start, "end": end,
                              "text": text[start:end]})
-        return sorted(entities, key=lambda e: e["start"])
+        entities.sort(key=lambda e: e["start"])
+        if "service" in self.vocab:
+            tokens = [(offsets[a], offsets[b - 1] + 1, tok) for a, b, tok in spans]
+            entities = self.rules.apply(text, tokens, entities, self.vocab["service"])
+        return entities
 
     def _loose_phrases(self, spans: List[Tuple[int, int, str]], ent: str,
                        words: Dict[str, str]) -> List[Tuple[int, int, str, str, int, int]]:
@@ -144,7 +202,8 @@ class Gazetteer:
         for w, v in words.items():
             if " " in w or len(w) < 4:
                 continue
-            if len(w) >= self.min_compound and len(tok) > len(w) and (tok.startswith(w) or tok.endswith(w)):
+            if len(w) >= self.min_compound and len(tok) > len(w) and (
+                    tok.endswith(w) or (tok.startswith(w) and _generic_tail(tok[len(w):]))):
                 cand = (len(w), v, w)
                 if best is None or cand[0] > best[0]:
                     best = cand
@@ -160,6 +219,7 @@ class Gazetteer:
         limit = 2 if len(tok) >= 10 else 1 if len(tok) >= 6 else 0
         if limit:
             for w, v in words.items():
-                if " " not in w and len(w) >= 6 and _edit_distance_at_most(tok, w, limit):
+                if " " not in w and len(w) >= 6 and tok[0] == w[0] and _edit_distance_at_most(tok, w, limit) \
+                        and not _swaps_prefix(tok, w):
                     return v, 1
         return None, 0

@@ -1,9 +1,15 @@
-"""Start Rasa (NLU only) on a free port, send 200 /model/parse requests, print median and p95."""
+"""Send 200 sequential /model/parse requests and print median and p95.
+
+Usage: bench_latency.py [RASA_URL] [--model FILE]. Without a URL it starts Rasa (NLU only) on a
+free port with models/current.tar.gz (or --model) and prints its start-up time too.
+"""
 from __future__ import annotations
 
 import json
 import os
 import signal
+import socket
+import sys
 import statistics
 import subprocess
 import time
@@ -16,11 +22,36 @@ TEXTS = ["was brauche ich für den perso", "wann hat das bürgerbüro in kleinwa
          "ich möchte einen termin", "hundesteuer kleinwalde", "mein vater ist gestorben was muss ich tun"]
 
 
+def measure(url: str, n: int = 200) -> tuple[float, float]:
+    times = []
+    for i in range(n):
+        body = json.dumps({"text": TEXTS[i % len(TEXTS)]}).encode()
+        req = urllib.request.Request(f"{url}/model/parse", data=body, headers={"Content-Type": "application/json"})
+        s = time.perf_counter()
+        urllib.request.urlopen(req, timeout=30).read()
+        times.append((time.perf_counter() - s) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * .95)]
+
+
+def report(url: str) -> None:
+    median, p95 = measure(url)
+    print(f"/model/parse sequential: median {median:.1f} ms, p95 {p95:.1f} ms (load average {os.getloadavg()[0]:.1f})")
+
+
 def main() -> None:
-    port = 15099
+    args = sys.argv[1:]
+    url = next((a for a in args if a.startswith("http")), None)
+    if url:
+        report(url.rstrip("/"))
+        return
+    model = args[args.index("--model") + 1] if "--model" in args else str(ROOT / "models/current.tar.gz")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([str(ROOT / ".venv/rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port),
-                             "--model", str(ROOT / "models/current.tar.gz")], cwd=ROOT, env=env,
+                             "--model", model], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     t0 = time.monotonic()
     try:
@@ -33,16 +64,7 @@ def main() -> None:
                     raise SystemExit("Rasa did not start") from None
                 time.sleep(1)
         print(f"Rasa start to ready: {time.monotonic() - t0:.0f} s")
-        times = []
-        for i in range(200):
-            body = json.dumps({"text": TEXTS[i % len(TEXTS)]}).encode()
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/model/parse", data=body,
-                                         headers={"Content-Type": "application/json"})
-            s = time.perf_counter()
-            urllib.request.urlopen(req, timeout=30).read()
-            times.append((time.perf_counter() - s) * 1000)
-        times.sort()
-        print(f"/model/parse sequential: median {statistics.median(times):.1f} ms, p95 {times[int(len(times) * .95)]:.1f} ms")
+        report(f"http://127.0.0.1:{port}")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
 

@@ -10,7 +10,13 @@ that survive intact, seconds per note (decode + transcribe, wall clock and CPU) 
 milliseconds per sentence median/p95, OGG encoding ms, model load time, peak RSS and the machine's
 load average (wall-clock figures mean little on a busy machine).
 
-Usage: .venv/app/bin/python scripts/bench_voice.py [--format ogg|wav] [--limit N] [--json] [--verbose]
+A second, much more robotic voice (eSpeak NG) with added pink noise (sox, fixed seed) shows how
+robust recognition is beyond the project's own voice (``--voices pico,espeak-noise``, the
+default). With ``--rasa URL`` every transcript also goes through Rasa's /model/parse and is
+compared with the parse of the written sentence (intent and service the same?).
+
+Usage: .venv/app/bin/python scripts/bench_voice.py [--format ogg|wav] [--limit N] [--voices LIST]
+       [--snr DB] [--rasa URL] [--json] [--verbose]
 """
 from __future__ import annotations
 
@@ -31,6 +37,8 @@ if str(ROOT) not in sys.path:
 
 from assistant.voice import stt, tts  # noqa: E402
 from assistant.voice.normalize import normalize_for_speech  # noqa: E402
+from assistant.voice.audio import PcmAudio, read_wav  # noqa: E402
+from assistant.voice.correction import WEEKDAYS  # noqa: E402
 from assistant.voice.vocabulary import OFFICES, PLACES, SERVICES, default_terms  # noqa: E402
 
 QUESTIONS: tuple[str, ...] = (
@@ -81,7 +89,8 @@ QUESTIONS: tuple[str, ...] = (
     "Ich brauche eine Geburtsurkunde für mein Kind. Wo bekomme ich die?",
     "Kann ich meinen Reisepass und den Personalausweis gleichzeitig beantragen?",
 )
-KEY_TERMS: tuple[str, ...] = (*SERVICES, *PLACES, *OFFICES)
+KEY_TERMS: tuple[str, ...] = (*SERVICES, *PLACES, *OFFICES, *WEEKDAYS)
+VOICES = ("pico", "espeak-noise")
 
 
 def comparable_words(text: str) -> list[str]:
@@ -114,11 +123,58 @@ def percentile(values: Sequence[float], share: float) -> float:
     return ordered[index]
 
 
-def run(fmt: str, limit: int | None, verbose: bool) -> dict[str, Any]:
-    """Run the benchmark and return the figures."""
+def add_noise(pcm: PcmAudio, snr_db: float) -> PcmAudio:
+    """Mix pink noise (sox, repeatable seed) into ``pcm`` at ``snr_db`` below the speech level."""
+    import subprocess
+    import tempfile
+
+    import numpy as np
+
+    speech = pcm.samples.astype(np.float64)
+    rms = float(np.sqrt(np.mean(speech ** 2))) or 1.0
+    with tempfile.TemporaryDirectory(prefix="bench-noise-") as tmp:
+        noise_path = Path(tmp) / "noise.wav"
+        subprocess.run(["sox", "-R", "-n", "-r", str(pcm.sample_rate), "-c", "1", "-b", "16", str(noise_path),
+                        "synth", f"{pcm.duration:.3f}", "pinknoise"], check=True, capture_output=True)
+        noise = read_wav(noise_path.read_bytes()).samples.astype(np.float64)
+    noise = np.resize(noise, speech.shape)
+    noise *= rms / (float(np.sqrt(np.mean(noise ** 2))) or 1.0) / (10 ** (snr_db / 20))
+    mixed = np.clip(speech + noise, -32768, 32767).astype(np.int16)
+    return PcmAudio(mixed, pcm.sample_rate)
+
+
+def engine_for(voice: str) -> "tts.Engine":
+    import shutil
+
+    if voice == "pico":
+        return tts.Engine("pico", shutil.which(tts.PICO_BINARY) or tts.PICO_BINARY)
+    return tts.Engine("espeak-ng", shutil.which(tts.ESPEAK_BINARY) or tts.ESPEAK_BINARY)
+
+
+def parse(url: str, text: str) -> tuple[str, str | None]:
+    """(intent, first service) from Rasa's /model/parse."""
+    import urllib.request
+
+    req = urllib.request.Request(f"{url}/model/parse", data=json.dumps({"text": text}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    result = json.loads(urllib.request.urlopen(req, timeout=60).read())
+    services = [e["value"] for e in result.get("entities", []) if e.get("entity") == "service"]
+    return result["intent"]["name"], (services[0] if services else None)
+
+
+def run(fmt: str, limit: int | None, verbose: bool, voice: str = "pico", snr_db: float = 20.0,
+        rasa_url: str | None = None) -> dict[str, Any]:
+    """Run the benchmark for one voice and return the figures."""
     questions = QUESTIONS[:limit] if limit else QUESTIONS
     vocabulary = default_terms()
-    engine = tts.find_engine()
+    try:
+        from assistant.voice.kb_terms import default_kb_terms
+
+        vocabulary = list(default_kb_terms())  # as the web server and the bridge do
+    except Exception:  # noqa: BLE001 - the built-in list is the documented fallback
+        pass
+    engine = engine_for(voice)
+    noisy = voice.endswith("-noise")
     started = time.perf_counter()
     stt.get_model()
     load_seconds = time.perf_counter() - started
@@ -131,9 +187,12 @@ def run(fmt: str, limit: int | None, verbose: bool) -> dict[str, Any]:
     edits_raw = edits_fixed = ref_words = 0
     terms_total = terms_raw = terms_fixed = 0
     misses: list[dict[str, str]] = []
+    nlu_total = nlu_intent_raw = nlu_intent = nlu_service_raw = nlu_service = 0
     for question in questions:
         t0 = time.perf_counter()
         pcm = tts.synthesize_pcm(question, engine=engine)
+        if noisy:
+            pcm = add_noise(pcm, snr_db)
         t1 = time.perf_counter()
         data = tts.encode(pcm, fmt)  # type: ignore[arg-type]
         t2, cpu2 = time.perf_counter(), time.process_time()
@@ -156,13 +215,29 @@ def run(fmt: str, limit: int | None, verbose: bool) -> dict[str, Any]:
         terms_fixed += sum(t in got_fixed for t in expected)
         if comparable_words(question) != comparable_words(transcript.text) or transcript.text != transcript.raw_text:
             misses.append({"ref": question, "raw": transcript.raw_text, "fixed": transcript.text})
+        if rasa_url:
+            truth = parse(rasa_url, question)
+            raw, fixed = parse(rasa_url, transcript.raw_text), parse(rasa_url, transcript.text)
+            nlu_total += 1
+            nlu_intent_raw += raw[0] == truth[0]
+            nlu_intent += fixed[0] == truth[0]
+            nlu_service_raw += raw[1] == truth[1]
+            nlu_service += fixed[1] == truth[1]
         if verbose:
             print(f"[{t3 - t2:4.2f}s] {question}\n        → {transcript.text}", file=sys.stderr)
 
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    def share(a: int) -> float | None:
+        return round(100 * a / nlu_total, 1) if nlu_total else None
+
     return {
+        "voice": voice + (f" (SNR {snr_db:g} dB)" if noisy else ""),
         "notes": len(questions),
         "engine": engine.name,
+        "nlu_intent_same_raw_percent": share(nlu_intent_raw),
+        "nlu_intent_same_percent": share(nlu_intent),
+        "nlu_service_same_raw_percent": share(nlu_service_raw),
+        "nlu_service_same_percent": share(nlu_service),
         "format": fmt,
         "wer_raw_percent": round(100 * edits_raw / ref_words, 2),
         "wer_percent": round(100 * edits_fixed / ref_words, 2),
@@ -189,19 +264,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--format", choices=("ogg", "wav"), default="ogg", help="container sent to STT (default ogg)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--voices", default=",".join(VOICES), help=f"comma-separated, of {', '.join(VOICES)}, espeak")
+    parser.add_argument("--snr", type=float, default=20.0, help="signal-to-noise ratio of the noisy voice in dB")
+    parser.add_argument("--rasa", default=None, help="Rasa URL: also compare intent and service after transcription")
     parser.add_argument("--json", action="store_true", help="print all figures as JSON")
     parser.add_argument("--verbose", action="store_true", help="print every transcript")
+    parser.add_argument("--quiet", action="store_true", help="figures only, no list of differences")
     args = parser.parse_args(argv)
-    result = run(args.format, args.limit, args.verbose)
+    results = [run(args.format, args.limit, args.verbose, voice, args.snr, args.rasa)
+               for voice in args.voices.split(",")]
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
+        print(json.dumps(results, ensure_ascii=False, indent=2))
         return 0
-    print(f"notes: {result['notes']} ({result['engine']} → {result['format']} → whisper-base int8)")
+    for result in results:
+        if args.quiet:
+            result = dict(result, differences=[])
+        print_result(result)
+    return 0
+
+
+def print_result(result: dict[str, Any]) -> None:
+    print(f"== voice {result['voice']}: {result['notes']} notes ({result['engine']} → {result['format']} → whisper-base int8)")
     print(f"WER: {result['wer_percent']} % (raw Whisper {result['wer_raw_percent']} %)")
     print(
         f"terms intact: {result['terms_intact_percent']} % of {result['terms_total']} "
         f"(raw Whisper {result['terms_intact_raw_percent']} %)"
     )
+    if result["nlu_intent_same_percent"] is not None:
+        print(f"after transcription, same as the written sentence: intent {result['nlu_intent_same_percent']} % "
+              f"(raw {result['nlu_intent_same_raw_percent']} %), service {result['nlu_service_same_percent']} % "
+              f"(raw {result['nlu_service_same_raw_percent']} %)")
     print(
         f"STT seconds per note: median {result['stt_seconds_median']}, p95 {result['stt_seconds_p95']}, "
         f"max {result['stt_seconds_max']} (audio median {result['audio_seconds_median']} s); "
@@ -215,7 +307,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("differences (reference | raw | corrected):")
         for diff in result["differences"]:
             print(f"  {diff['ref']}\n    raw:   {diff['raw']}\n    fixed: {diff['fixed']}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}"
 .venv/app/bin/assistant kb check >/dev/null || { .venv/app/bin/assistant kb check; exit 1; }
 .venv/app/bin/assistant kb nlu --out data/nlu/generated >/dev/null
-FP=$( (cat config.yml domain.yml; find data domain -type f -name '*.yml' 2>/dev/null | sort | xargs cat; cat data/nlu/generated/gazetteer.json nlu_components/*.py) | sha256sum | cut -c1-16)
+FP=$( (cat config.yml domain.yml; find data domain -type f -name '*.yml' 2>/dev/null | sort | xargs cat; cat data/nlu/generated/gazetteer.json data/nlu/generated/semantic_services.json nlu_components/*.py) | sha256sum | cut -c1-16)
 MODEL="models/model-$FP.tar.gz"
 if [ -f "$MODEL" ] && [ "${FORCE_TRAIN:-0}" != 1 ]; then
   echo "Model is current: $MODEL (training skipped)"

@@ -127,7 +127,7 @@ def training_examples(data_dir: Path, skip: Optional[Path] = None) -> dict[str, 
 
 def service_words(kb: KnowledgeBase, slug: str) -> list[str]:
     svc = kb.services[slug]
-    words = {svc.name, *svc.synonyms, slug.replace("_", " ")}
+    words = {*svc.words, slug.replace("_", " ")}
     return sorted((w for w in words if w.strip()), key=lambda w: -len(w))
 
 

@@ -300,11 +300,12 @@ def _check_conditions(svc: Service, f: _File, problems: list[Problem]) -> None:
 def _check_synonyms(services: dict[str, Service], files: dict[str, _File], problems: list[Problem]) -> None:
     owner: dict[str, str] = {}
     for slug, svc in services.items():
-        for i, word in enumerate([svc.name, *svc.synonyms]):
+        located = [(["name"], svc.name), *((["synonyms", i], w) for i, w in enumerate(svc.synonyms)),
+                   *((["colloquial", i], w) for i, w in enumerate(svc.colloquial))]
+        for loc, word in located:
             key = normalize(word)
             other = owner.get(key)
             if other and other != slug:
-                loc = ["synonyms", i - 1] if i else ["name"]
                 problems.append(Problem(files[slug].name, files[slug].line_of(loc), ".".join(map(str, loc)),
                                         f"Wort '{word}' gehört schon zur Leistung '{other}'; ein Wort darf nur eine Leistung meinen"))
             owner.setdefault(key, slug)

@@ -26,12 +26,69 @@ def _variants(word: str) -> list[str]:
     return list(dict.fromkeys(v for v in out if v))
 
 
+# Services that differ only by the registration verb ("anmelden"/"abmelden"/"ummelden"), with the
+# objects residents name. Each direction lists candidate slugs (the first that exists in the KB
+# wins), so a municipality without e.g. a dog deregistration service falls back to the next one.
+REGISTRATION_FAMILIES: tuple[dict, ...] = (
+    {"name": "wohnsitz",
+     "services": {"an": ["wohnsitz_anmelden"], "ab": ["wohnsitz_abmelden"], "um": ["wohnsitz_anmelden"]},
+     "objects": ["wohnsitz", "hauptwohnsitz", "nebenwohnsitz", "zweitwohnsitz", "nebenwohnung", "wohnung",
+                 "adresse", "wohnort", "meldeadresse"]},
+    {"name": "kfz", "transport": True,
+     "services": {"an": ["kfz_zulassung"], "ab": ["kfz_abmeldung"], "um": ["kfz_zulassung"]},
+     "objects": ["auto", "autos", "pkw", "kfz", "fahrzeug", "wagen", "moped", "mofa", "motorrad", "roller",
+                 "motorroller", "anhaenger", "wohnmobil", "wohnwagen", "lkw", "transporter", "traktor",
+                 "oldtimer", "kennzeichen", "nummernschild", "nummernschilder", "quad", "karre"]},
+    {"name": "gewerbe",
+     "services": {"an": ["gewerbe_anmelden"], "ab": ["gewerbe_abmelden"], "um": ["gewerbe_anmelden"]},
+     "objects": ["gewerbe", "kleingewerbe", "nebengewerbe", "firma", "betrieb", "geschaeft", "laden",
+                 "selbststaendigkeit", "unternehmen", "imbiss", "onlineshop", "studio"]},
+    {"name": "hund",
+     "services": {"an": ["hund_anmelden"], "ab": ["hund_abmelden", "hund_anmelden"], "um": ["hund_anmelden"]},
+     "objects": ["hund", "hunde", "hundes", "welpe", "welpen", "huendin", "kampfhund", "listenhund"]},
+    {"name": "tonne",
+     "services": {"an": ["abfallbehaelter"], "ab": ["abfallbehaelter"], "um": ["abfallbehaelter"]},
+     "objects": ["tonne", "muelltonne", "restmuelltonne", "biotonne", "papiertonne", "abfalltonne"]},
+)
+# Never a service, not even as a typo or compound part: how residents get somewhere.
+NEVER_SERVICE: tuple[str, ...] = (
+    "bus", "buergerbus", "rufbus", "anrufbus", "buergermobil", "linienbus", "schulbus", "taxi", "anrufsammeltaxi",
+    "bahn", "zug", "oepnv", "oeffis", "sportplatz", "parkplatz", "parkplaetze", "spielplatz",
+)
+# "Ich habe keinen Führerschein" is about getting somewhere, not about the licence.
+TRANSPORT_SERVICES: tuple[str, ...] = ("fuehrerschein", "kfz_zulassung", "kfz_abmeldung")
+
+
 def service_words(kb: KnowledgeBase) -> dict[str, str]:
     words: dict[str, str] = {}
     for slug, svc in sorted(kb.services.items()):
-        for word in (svc.name, *svc.synonyms):
+        for word in svc.words:
             words.setdefault(word, slug)
     return words
+
+
+def service_rules(kb: KnowledgeBase) -> dict:
+    """Data of :class:`nlu_components.service_rules.ServiceRules` for the services of this KB."""
+    families = []
+    for fam in REGISTRATION_FAMILIES:
+        services = {d: next((s for s in slugs if s in kb.services), None) for d, slugs in fam["services"].items()}
+        services = {d: s for d, s in services.items() if s}
+        if services:
+            families.append({"name": fam["name"], "services": services, "objects": fam["objects"],
+                             "transport": fam.get("transport", False)})
+    transport_kinds = {normalize(t.kind) for o in kb.offices.values() for t in (o.transport or [])
+                       if getattr(t, "kind", None)}
+    return {
+        "families": families,
+        "default_family": "wohnsitz" if any(f["name"] == "wohnsitz" for f in families) else None,
+        "never_service": sorted(set(NEVER_SERVICE) | transport_kinds),
+        "transport_services": [s for s in TRANSPORT_SERVICES if s in kb.services],
+    }
+
+
+def gazetteer_vocabulary(kb: KnowledgeBase) -> dict:
+    """Everything the gazetteer needs: service and place words plus the service rules."""
+    return {"service": service_words(kb), "place": place_words(kb), "_rules": service_rules(kb)}
 
 
 def place_words(kb: KnowledgeBase) -> dict[str, str]:
@@ -83,6 +140,15 @@ def write_nlu_files(kb: KnowledgeBase, out_dir: Path) -> list[Path]:
     yaml.safe_load(nlu_path.read_text(encoding="utf-8"))  # must stay valid YAML
 
     gaz_path = out_dir / "gazetteer.json"
-    gaz = {"service": services, "place": places}
+    gaz = gazetteer_vocabulary(kb)
     gaz_path.write_text(json.dumps(gaz, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
-    return [nlu_path, gaz_path]
+    sem_path = out_dir / "semantic_services.json"
+    sem_path.write_text(json.dumps(semantic_services(kb), ensure_ascii=False, indent=1, sort_keys=True),
+                        encoding="utf-8")
+    return [nlu_path, gaz_path, sem_path]
+
+
+def semantic_services(kb: KnowledgeBase) -> dict:
+    """What the semantic service ranker compares questions with: name, words and summary."""
+    return {slug: {"name": svc.name, "words": list(dict.fromkeys(svc.words)), "summary": svc.summary}
+            for slug, svc in sorted(kb.services.items())}

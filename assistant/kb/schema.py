@@ -175,6 +175,10 @@ class Service(Strict):
     slug: str = Field(pattern=SLUG_RE)
     name: str = Field(min_length=3)
     synonyms: list[str] = Field(min_length=1, description="Wörter, die Leute wirklich benutzen")
+    colloquial: list[str] = Field(
+        default_factory=list,
+        description="Alltagssprache, mit der Leute die Leistung meinen, ohne sie zu nennen ('rosa Lappen', 'Sofa')",
+    )
     leika: Optional[str] = Field(None, pattern=r"^\d{14}$")
     summary: str = Field(min_length=20)
     office_type: OfficeType
@@ -189,6 +193,11 @@ class Service(Strict):
     online: Online
     sources: list[Source] = Field(min_length=1)
     order: int = Field(50, ge=0, le=100, description="Reihenfolge in Lebenslagen (klein = zuerst)")
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """Name, synonyms and colloquial words: everything that names this service."""
+        return (self.name, *self.synonyms, *self.colloquial)
 
     @property
     def short_name(self) -> str:

@@ -52,7 +52,7 @@ def save_kb(kb: KnowledgeBase, engine: Engine) -> str:
         session.flush()
         seen: set[str] = set()
         for slug, svc in kb.services.items():
-            for word in (svc.name, *svc.synonyms):
+            for word in svc.words:
                 norm = normalize(word)
                 if norm not in seen:
                     seen.add(norm)

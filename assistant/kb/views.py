@@ -119,7 +119,7 @@ def service_vocabulary(kb: KnowledgeBase) -> dict[str, str]:
     """Normalised word -> slug, from names and synonyms."""
     vocab: dict[str, str] = {}
     for slug, svc in kb.services.items():
-        for word in (svc.name, *svc.synonyms, slug.replace("_", " ")):
+        for word in (*svc.words, slug.replace("_", " ")):
             vocab.setdefault(normalize(word), slug)
     return vocab
 
@@ -146,10 +146,10 @@ def gazetteer(kb: KnowledgeBase):
     """The same matcher the NLU pipeline uses (nlu_components.matching), built once per KB."""
     cached = kb.__dict__.get("_gazetteer")
     if cached is None:
-        from assistant.kb.nlu import place_words, service_words
+        from assistant.kb.nlu import gazetteer_vocabulary
         from nlu_components.matching import Gazetteer
 
-        cached = Gazetteer({"service": service_words(kb), "place": place_words(kb)})
+        cached = Gazetteer(gazetteer_vocabulary(kb))
         kb.__dict__["_gazetteer"] = cached
     return cached
 

@@ -18,7 +18,18 @@ The fuzzy rule is deliberately conservative. It never fires for
 * a swap of a meaning-bearing prefix ("Gewerbeabmeldung" is not "Gewerbeanmeldung");
 * windows that start or end with a function word ("in Klein Walde" keeps its "in");
 * windows holding a real word that is not part of the term ("Erste-Hilfe-Bescheinigung" is not
-  "Meldebescheinigung") when the caller passes ``common_words`` (see :mod:`assistant.voice.lexicon`).
+  "Meldebescheinigung") when the caller passes ``common_words`` (see :mod:`assistant.voice.lexicon`);
+  a word counts as part of the term also without a German linking "e" ("Sache bearbeiterin" →
+  "Sachbearbeiterin").
+
+A second, phonetic rule catches mishearings whose spelling is far off but whose sound is the same:
+a single word that is no real word, starts with the term's letter and has the same Kölner
+Phonetik code ("Aundahl" → "Auental"). :func:`correct_transcript` adds two more passes:
+
+* weekdays in a time context ("am Bundestag" → "am Donnerstag", "bis Freitach" → "bis Freitag"),
+  never touching real day words ("am Feiertag", "am Geburtstag");
+* a small table of known sound-alikes for words that German spelling rules cannot derive
+  (English loans: "Barbö" → "Baby"), see :data:`assistant.voice.vocabulary.SOUNDS_LIKE`.
 """
 from __future__ import annotations
 
@@ -226,9 +237,37 @@ def _window_score(
     if len(words) > 1 and (words[0].lower() in EDGE_STOPWORDS or words[-1].lower() in EDGE_STOPWORDS):
         return None
     for word in words:  # a real word that is not part of the term stays ("Hilfe" ≠ "Melde-")
-        if len(word) >= 4 and word.lower() in common_words and fold(word) not in term.folded:
+        if len(word) >= 4 and word.lower() in common_words and not _part_of(fold(word), term.folded):
             return None
-    return _fuzzy_score(w, term, window)
+    score = _fuzzy_score(w, term, window)
+    if score is None and len(words) == 1:
+        score = _phonetic_score(w, term, window, common_words)
+    return score
+
+
+def _part_of(word: str, term: str) -> bool:
+    """``word`` appears in ``term``, possibly without a German linking ending ("sache" in "sachbearbeiter")."""
+    if word in term:
+        return True
+    return len(word) >= 4 and word[-1] in "ens" and word[:-1] in term
+
+
+MIN_PHONETIC_SPELLING = 0.5
+
+
+def _phonetic_score(w: str, term: _Term, window: str, common_words: AbstractSet[str]) -> Optional[float]:
+    """A single non-word that sounds exactly like the term ("Aundahl" ~ "Auental")."""
+    t = term.folded
+    if window.lower() in common_words or not common_words and len(w) < 7:
+        return None
+    if w[0] != t[0] or cologne_phonetics(window) != term.phonetic or len(term.phonetic) < 3:
+        return None
+    if not 0.7 <= len(w) / len(t) <= 1.4 or _is_inflection(window, term.text):
+        return None
+    if _differs_in_meaning(w, t, levenshtein(w, t)):
+        return None
+    spelling = _ratio(w, t)
+    return MIN_SCORE + (spelling - MIN_PHONETIC_SPELLING) * 0.1 if spelling >= MIN_PHONETIC_SPELLING else None
 
 
 def match_score(window: str, term: str, common_words: AbstractSet[str] = frozenset()) -> Optional[float]:
@@ -265,6 +304,10 @@ def correct_terms(text: str, terms: Iterable[str], common_words: AbstractSet[str
             for term in prepared:
                 score = _window_score(window, tokens, term, common_words, folded)
                 if score is not None:  # exact self-matches stay in: they block fuzzy rivals
+                    if size > 1 and score >= 0.9 and all(len(t) <= 3 or _part_of(fold(t), term.folded) for t in tokens):
+                        # every word is a piece of the term ("Geburt zur Kunde"): beats a shorter
+                        # term that is just one of the pieces ("Geburt")
+                        score += 0.02 * (size - 1)
                     candidates.append((score, i, size, term))
     candidates.sort(key=lambda c: (-c[0], c[2], c[1]))
     taken = [False] * len(words)
@@ -283,3 +326,80 @@ def correct_terms(text: str, terms: Iterable[str], common_words: AbstractSet[str
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+WEEKDAYS: tuple[str, ...] = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+# words before a weekday ("am Donnerstag", "bis Freitag", "nächsten Montag")
+_TIME_CONTEXT = frozenset("am ab bis jeden jedem nächsten nächster kommenden kommender diesen dieser letzten vom zum "
+                          "seit außer oder und".split())
+# real words that look like weekdays: never replaced
+_DAY_WORDS = frozenset("""feiertag geburtstag werktag wahltag alltag vormittag nachmittag mittag namenstag hochzeitstag
+jahrestag stichtag ruhetag sonnabend samstags sonntags montags dienstags mittwochs donnerstags freitags heute morgen
+""".split())
+_WEEKDAY_MIN = 0.6
+
+
+def correct_weekdays(text: str) -> str:
+    """Snap a misheard weekday after a time word: "am Bundestag" → "am Donnerstag"."""
+    words = list(_WORD_RE.finditer(text))
+    out: list[str] = []
+    cursor = 0
+    for i, m in enumerate(words):
+        word = m.group(0)
+        low = word.lower()
+        if i == 0 or words[i - 1].group(0).lower() not in _TIME_CONTEXT or low in _DAY_WORDS:
+            continue
+        if any(low == d.lower() for d in WEEKDAYS) or len(low) < 5:
+            continue
+        if not (low.endswith(("tag", "tach", "tak", "dag", "woch", "wog")) or fold(low).endswith(("tag", "tak"))):
+            continue
+        best, score = None, 0.0
+        for day in WEEKDAYS:
+            value = (_ratio(fold(low), fold(day)) + _ratio(cologne_phonetics(low), cologne_phonetics(day))) / 2
+            if value > score:
+                best, score = day, value
+        if best and score >= _WEEKDAY_MIN:
+            out.append(text[cursor:m.start()])
+            out.append(best)
+            cursor = m.end()
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def apply_sounds_like(text: str, table: dict[str, Iterable[str]]) -> str:
+    """Replace known sound-alikes (whole words or word groups, compared after :func:`fold`)."""
+    if not table:
+        return text
+    heard = {fold(v): term for term, variants in table.items() for v in variants}
+    words = list(_WORD_RE.finditer(text))
+    out: list[str] = []
+    cursor = 0
+    i = 0
+    while i < len(words):
+        for size in (3, 2, 1):
+            span = words[i:i + size]
+            if len(span) < size:
+                continue
+            key = fold(text[span[0].start():span[-1].end()])
+            if key in heard:
+                out.append(text[cursor:span[0].start()])
+                out.append(heard[key])
+                cursor = span[-1].end()
+                i += size
+                break
+        else:
+            i += 1
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def correct_transcript(text: str, terms: Iterable[str], common_words: AbstractSet[str] = frozenset(),
+                       sounds_like: Optional[dict[str, Iterable[str]]] = None) -> str:
+    """All post-corrections: known sound-alikes, near-misses of ``terms``, weekdays."""
+    if sounds_like is None:
+        from assistant.voice.vocabulary import SOUNDS_LIKE
+
+        sounds_like = SOUNDS_LIKE
+    text = apply_sounds_like(text, sounds_like)
+    text = correct_terms(text, terms, common_words)
+    return correct_weekdays(text)

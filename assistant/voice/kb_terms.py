@@ -23,9 +23,14 @@ def terms_from_kb(kb: KnowledgeBase) -> list[str]:
     municipalities = [m.name for m in kb.municipalities.values()]
     ortsteile = [o for m in kb.municipalities.values() for o in m.ortsteile]
     offices = sorted({a for o in kb.offices.values() for a in o.aliases if " " not in a and len(a) >= 6})
+    # every one-word service name, synonym or colloquial word: only for the post-correction (the
+    # prompt is capped, these come last)
+    from assistant.voice.vocabulary import OFFICE_WORDS
+
+    words = [w for s in ordered for w in s.words if " " not in w and "-" not in w and len(w) >= 6]
     out: list[str] = []
     for term in [*services[:10], *municipalities, "Bürgermobil", "Bürgerbüro", *colloquial[:12],
-                 *services[10:], *ortsteile, *colloquial[12:], *offices]:
+                 *services[10:], *ortsteile, *colloquial[12:], *offices, *OFFICE_WORDS, *words]:
         if term not in out:
             out.append(term)
     return out

@@ -20,7 +20,7 @@ import numpy as np
 
 from assistant.config import Settings, get_settings
 from assistant.voice.audio import WHISPER_RATE, decode_voice
-from assistant.voice.correction import correct_terms
+from assistant.voice.correction import correct_transcript
 from assistant.voice.errors import VoiceInputError, VoiceUnavailableError
 from assistant.voice.lexicon import load_common_words
 from assistant.voice.whisper_model import forget_encoder_output, get_model, spoken_language
@@ -119,7 +119,7 @@ def transcribe_samples(
     if not raw_text:
         raise VoiceInputError("no speech detected", user_message=NO_SPEECH_MESSAGE, reason="no_speech")
     return Transcript(
-        text=correct_terms(raw_text, terms, _common_words(settings)),
+        text=correct_transcript(raw_text, terms, _common_words(settings)),
         raw_text=raw_text,
         duration=len(samples) / float(WHISPER_RATE),
         language=language,

@@ -22,8 +22,20 @@ OFFICES: tuple[str, ...] = (
     "Zulassungsstelle", "Gemeindeverwaltung",
 )
 COLLOQUIAL: tuple[str, ...] = ("Perso", "Lappen", "Gewerbeschein", "Angelschein")
+# Words residents say to the office (not services, not places) that Whisper splits or mishears.
+OFFICE_WORDS: tuple[str, ...] = (
+    "Sachbearbeiterin", "Sachbearbeiter", "Geburtsurkunde", "Sterbeurkunde", "Heiratsurkunde", "Terminvereinbarung",
+    "Wohnungsgeberbestätigung", "Meldebestätigung", "Öffnungszeiten", "Sprechzeiten",
+)
+# Known sound-alikes that German spelling rules cannot derive (English loan words spoken by a
+# synthetic or accented voice). Term -> what Whisper was heard writing instead.
+SOUNDS_LIKE: dict[str, tuple[str, ...]] = {
+    "Baby": ("Barbö", "Bäbi", "Bebi", "Beebi", "Bébé", "Baybi", "Bäby"),
+    "Perso": ("Perzo", "Berso"),
+}
 
 
 def default_terms() -> list[str]:
     """Services, places, offices and colloquial words, most useful for the prompt first."""
-    return [*SERVICES[:12], *PLACES[:5], *OFFICES[:2], *SERVICES[12:], *PLACES[5:], *OFFICES[2:], *COLLOQUIAL]
+    return [*SERVICES[:12], *PLACES[:5], *OFFICES[:2], *SERVICES[12:], *PLACES[5:], *OFFICES[2:], *COLLOQUIAL,
+            *OFFICE_WORDS]

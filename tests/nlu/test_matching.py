@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.kb.nlu import place_words, service_words
+from assistant.kb.nlu import gazetteer_vocabulary
 from nlu_components.matching import Gazetteer
 
 
@@ -13,7 +13,7 @@ def gazetteer():
     from tests.conftest import ROOT
 
     kb = load_kb(ROOT / "kb")
-    return Gazetteer({"service": service_words(kb), "place": place_words(kb)})
+    return Gazetteer(gazetteer_vocabulary(kb))
 
 
 def found(g: Gazetteer, text: str) -> set[tuple[str, str]]:
@@ -57,3 +57,78 @@ def test_empty_and_odd_input(gazetteer):
     assert gazetteer.find("") == []
     assert gazetteer.find("\x00\x01 ☃ 🙂") == []
     assert isinstance(gazetteer.find("a" * 5000), list)
+
+
+def services(g: Gazetteer, text: str) -> list[str]:
+    return [e["value"] for e in g.find(text) if e["entity"] == "service"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the verb actually used decides an-/ab-/ummelden, also separable and with the object far away
+    ("Ich ziehe nach Kleinwalde, welche Papiere brauche ich fürs Anmelden?", "wohnsitz_anmelden"),
+    ("Kann ich mein Gewerbe von zuhause aus anmelden?", "gewerbe_anmelden"),
+    ("Ich will mein Moped abmelden", "kfz_abmeldung"),
+    ("Wie melde ich mein Auto ab?", "kfz_abmeldung"),
+    ("Meine Frau meldet ihr Kleingewerbe ab, geht das online?", "gewerbe_abmelden"),
+    ("Wie melde ich mich ab, wenn ich nach Spanien ziehe?", "wohnsitz_abmelden"),
+    ("Ich melde mich in Auental an", "wohnsitz_anmelden"),
+    ("muss ich mich nach dem Umzug innerhalb der Gemeinde ummelden", "wohnsitz_anmelden"),
+    ("Ich lege den Wohnwagen über den Winter still", "kfz_abmeldung"),
+    ("Wir melden unsere Tochter in der Kita an", "kita_platz"),
+    ("Sperrmüll anmelden, wie geht das", "sperrmuell"),
+    ("Gewerbeabmeldung was kostet das", "gewerbe_abmelden"),
+    ("Auto anmelden", "kfz_zulassung"),
+    # office names that imply the service
+    ("öffnungszeiten zulassungsstelle", "kfz_zulassung"),
+    ("wo ist die führerscheinstelle", "fuehrerschein"),
+    # colloquial words from the catalogue
+    ("wo tausch ich meinen rosa Lappen um", "fuehrerschein"),
+    ("wie werd ich mein altes Sofa los", "sperrmuell"),
+    ("Ich habe einen Geldbeutel gefunden", "fundsache"),
+    ("muss ich meinen Kampfhund extra anmelden", "hund_anmelden"),
+    ("Unsere Tochter ist gestern geboren, welche Urkunden brauchen wir?", "geburtsurkunde"),
+])
+def test_service_from_the_sentence(gazetteer, text, expected):
+    assert services(gazetteer, text)[:1] == [expected]
+
+
+@pytest.mark.parametrize("text", [
+    "wie komme ich ohne Auto nach Musterstadt",
+    "Ich habe kein Auto, fährt ein Bus zum Rathaus?",
+    "wie komm ich mit dem Bürgerbus nach Kleinwalde",
+    "Fährt der Rufbus auch sonntags?",
+    "Ich brauche keinen neuen Pass, nur eine Auskunft",
+    "Kein Hund, keine Katze - ich will nur wissen, wann das Rathaus offen hat",
+    "Wo ist der Sportplatz?",
+])
+def test_negated_or_transport_mentions_are_no_service(gazetteer, text):
+    assert services(gazetteer, text) == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Ich habe noch keinen Kitaplatz, was soll ich tun?", "kita_platz"),   # still wanting one
+    ("Ich habe keinen Personalausweis mehr, er ist weg", "personalausweis"),
+    ("Anmeldung vom Auto", "kfz_zulassung"),
+])
+def test_mentions_that_stay_services(gazetteer, text, expected):
+    assert expected in services(gazetteer, text)
+
+
+def test_typo_tolerance_never_swaps_a_prefix(gazetteer):
+    assert services(gazetteer, "Gewerbeanmeldung") == ["gewerbe_anmelden"]
+    assert "wohnsitz_abmelden" not in services(gazetteer, "fürs anmelden")
+
+
+@pytest.mark.parametrize("text", [
+    "Kann man den Saal für eine Geburtstagsfeier mieten?",   # compound about a party, not a birth
+    "Mein Auto ist in der Werkstatt, fährt ein Bus zum Rathaus?",
+    "Ich komme mit dem Auto, wo kann ich parken?",
+])
+def test_compounds_and_travel_are_no_service(gazetteer, text):
+    assert services(gazetteer, text) == []
+
+
+def test_service_compounds_with_a_generic_tail_stay(gazetteer):
+    assert services(gazetteer, "Personalausweisantrag") == ["personalausweis"]
+    assert services(gazetteer, "Sperrmülltermin") == ["sperrmuell"]
+    assert services(gazetteer, "Ich will mein Auto anmelden, wie komme ich hin?") == ["kfz_zulassung"]

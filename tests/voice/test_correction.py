@@ -141,3 +141,57 @@ def test_initial_prompt_is_deduplicated_and_capped() -> None:
     assert prompt.endswith(".")
     assert prompt.startswith(TERMS[0])
     assert all(part.strip(".") in TERMS for part in prompt.split(", "))  # no term cut in the middle
+
+
+# ---- phonetic near-misses, weekdays and sound-alikes (issue 14): correct_transcript ----
+
+from assistant.voice.correction import correct_transcript, correct_weekdays  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def kb_terms() -> list[str]:
+    from assistant.kb.loader import load_kb
+    from assistant.voice.kb_terms import terms_from_kb
+    from tests.conftest import ROOT
+
+    return terms_from_kb(load_kb(ROOT / "kb"))
+
+
+@pytest.mark.parametrize(
+    ("heard", "fixed"),
+    [
+        ("Wann ist das Bürgermobil am Bundestag in Eichenbrück?", "Wann ist das Bürgermobil am Donnerstag in Eichenbrück?"),
+        ("Kommt das Bürgermobil nach Aundahl?", "Kommt das Bürgermobil nach Auental?"),
+        ("Ich brauche eine Geburt zur Kunde für mein Kind.", "Ich brauche eine Geburtsurkunde für mein Kind."),
+        ("Kann ich mit der Sache bearbeiterin sprechen?", "Kann ich mit der Sachbearbeiterin sprechen?"),
+        ("Wir haben ein Barbö bekommen.", "Wir haben ein Baby bekommen."),
+        ("Geht das auch bis Freitach?", "Geht das auch bis Freitag?"),
+        ("Ich brauche eine Sterbe Urkunde.", "Ich brauche eine Sterbeurkunde."),
+    ],
+)
+def test_phonetic_near_misses_are_snapped(heard: str, fixed: str, kb_terms, common_words) -> None:
+    assert correct_transcript(heard, kb_terms, common_words) == fixed
+
+
+@pytest.mark.parametrize(
+    "correct",
+    [
+        "Der Bundestag hat ein neues Gesetz beschlossen.",   # no time context: stays
+        "Hat das Rathaus am Feiertag geöffnet?",              # a real day word
+        "Ich habe am Geburtstag frei.",
+        "Am Dienstag um 9 Uhr passt mir gut.",
+        "Die Geburt war im Krankenhaus.",
+        "Ich habe eine Sache zu klären.",
+        "Der Kunde ist König.",
+        "Kommt der Bus nach Auental?",
+        "Ich wohne in Kleinwalde und arbeite am Vormittag.",
+        "Ich will mein Gewerbe abmelden.",
+    ],
+)
+def test_correct_text_is_left_alone(correct: str, kb_terms, common_words) -> None:
+    assert correct_transcript(correct, kb_terms, common_words) == correct
+
+
+def test_weekdays_only_after_a_time_word() -> None:
+    assert correct_weekdays("nächsten Mitwoch") == "nächsten Mittwoch"
+    assert correct_weekdays("Bundestag") == "Bundestag"
