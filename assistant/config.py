@@ -65,13 +65,48 @@ class Settings:
     stt_max_bytes: int = field(default_factory=lambda: _env_int("ASSISTANT_STT_MAX_BYTES", 5_000_000))
     stt_threads: int = field(default_factory=lambda: _env_int("ASSISTANT_STT_THREADS", 2))
     tts_max_chars: int = field(default_factory=lambda: _env_int("ASSISTANT_TTS_MAX_CHARS", 1500))
-    chat_rate_per_minute: int = field(default_factory=lambda: _env_int("ASSISTANT_CHAT_RATE_PER_MINUTE", 60))
+    # abuse limits (per client address: many residents can share one address, e.g. a library)
+    chat_rate_per_minute: int = field(default_factory=lambda: _env_int("ASSISTANT_CHAT_RATE_PER_MINUTE", 300))
+    chat_rate_per_conversation: int = field(
+        default_factory=lambda: _env_int("ASSISTANT_CHAT_RATE_PER_CONVERSATION", 30))
+    new_conversations_per_minute: int = field(
+        default_factory=lambda: _env_int("ASSISTANT_NEW_CONVERSATIONS_PER_MINUTE", 120))
+    trusted_proxies: tuple[str, ...] = field(
+        default_factory=lambda: tuple(p.strip() for p in _env("ASSISTANT_TRUSTED_PROXIES", "").split(",") if p.strip()))
+    max_message_chars: int = field(default_factory=lambda: _env_int("ASSISTANT_MAX_MESSAGE_CHARS", 2000))
+    max_open_appointments_per_conversation: int = field(
+        default_factory=lambda: _env_int("ASSISTANT_MAX_OPEN_APPOINTMENTS_PER_CONVERSATION", 2))
+    max_open_appointments_per_phone: int = field(
+        default_factory=lambda: _env_int("ASSISTANT_MAX_OPEN_APPOINTMENTS_PER_PHONE", 3))
+    # secrets: generated into <var>/secrets/ when not set (see assistant/security/secrets_store.py)
+    conversation_secret: str = field(default_factory=lambda: _env("ASSISTANT_CONVERSATION_SECRET", ""))
+    rasa_token: str = field(default_factory=lambda: _env("ASSISTANT_RASA_TOKEN", ""))
+    rasa_max_request_bytes: int = field(
+        default_factory=lambda: _env_int("ASSISTANT_RASA_MAX_REQUEST_BYTES", 32768))
     voice_rate_per_minute: int = field(default_factory=lambda: _env_int("ASSISTANT_VOICE_RATE_PER_MINUTE", 20))
     # telegram
     telegram_token: str = field(default_factory=lambda: _env("TELEGRAM_BOT_TOKEN", ""))
     telegram_base_url: str = field(default_factory=lambda: _env("TELEGRAM_BASE_URL", ""))
     telegram_webhook_secret: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_SECRET", ""))
     telegram_webhook_url: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_URL", ""))
+
+    @property
+    def effective_rasa_token(self) -> str:
+        """Token for Rasa's HTTP API (``rasa run --auth-token``), shared through var/secrets/."""
+        from assistant.security.secrets_store import get_or_create
+
+        return get_or_create(self.var_dir, "rasa_token", self.rasa_token)
+
+    @property
+    def effective_conversation_secret(self) -> str:
+        """HMAC key for web conversation credentials, shared through var/secrets/."""
+        from assistant.security.secrets_store import get_or_create
+
+        return get_or_create(self.var_dir, "conversation_secret", self.conversation_secret)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
 
     @property
     def effective_tracker_url(self) -> str:

@@ -105,7 +105,7 @@ def _book(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Context, flow
             channel = tracker.get_latest_input_channel()
             target = tracker.sender_id if channel == "telegram" else None
             booking = service.book(sm, ctx.kb, office.id, flow["service"], start, ctx.now, ctx.tz,
-                                   channel=channel, reminder_target=target)
+                                   channel=channel, reminder_target=target, conversation=tracker.sender_id)
     except service.SlotTaken:
         return _offer(dispatcher, ctx, flow, prefix=texts.taken())
     except service.BookingError as exc:
