@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(url: str) -> None:
+    from assistant.config import get_settings
+
+    token = get_settings().effective_rasa_token  # same token as the running Rasa (env or var/secrets/)
     from assistant.actions.common import ranked_service_entities
     from assistant.kb.loader import load_kb
     from assistant.kb.views import resolve_municipality, resolve_service
@@ -28,7 +31,7 @@ def main(url: str) -> None:
     confusions: Counter = Counter()
     misses = []
     for q in questions:
-        req = urllib.request.Request(f"{url}/model/parse", data=json.dumps({"text": q["text"]}).encode(),
+        req = urllib.request.Request(f"{url}/model/parse?token={token}", data=json.dumps({"text": q["text"]}).encode(),
                                      headers={"Content-Type": "application/json"})
         result = json.loads(urllib.request.urlopen(req, timeout=30).read())
         predicted = result["intent"]["name"]

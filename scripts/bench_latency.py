@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import statistics
 import subprocess
@@ -18,15 +19,17 @@ TEXTS = ["was brauche ich für den perso", "wann hat das bürgerbüro in kleinwa
 
 def main() -> None:
     port = 15099
+    token = secrets.token_urlsafe(24)  # this throw-away server's API token (rasa run --auth-token)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([str(ROOT / ".venv/rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port),
+    proc = subprocess.Popen([str(ROOT / ".venv/rasa/bin/rasa"), "run", "--enable-api", "--auth-token", token,
+                             "-i", "127.0.0.1", "-p", str(port),
                              "--model", str(ROOT / "models/current.tar.gz")], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     t0 = time.monotonic()
     try:
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=2)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/status?token={token}", timeout=2)
                 break
             except OSError:
                 if time.monotonic() - t0 > 400:
@@ -36,7 +39,7 @@ def main() -> None:
         times = []
         for i in range(200):
             body = json.dumps({"text": TEXTS[i % len(TEXTS)]}).encode()
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/model/parse", data=body,
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/model/parse?token={token}", data=body,
                                          headers={"Content-Type": "application/json"})
             s = time.perf_counter()
             urllib.request.urlopen(req, timeout=30).read()
