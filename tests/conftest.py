@@ -106,7 +106,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                ASSISTANT_TRACKER_DB=str(var / "tracker.db"), ASSISTANT_WEB_PORT=str(ports["web"]),
                ASSISTANT_PUBLIC_URL=f"http://127.0.0.1:{ports['web']}",
                # every test client is 127.0.0.1: the per-client limit would throttle the whole suite
-               ASSISTANT_CHAT_RATE_PER_MINUTE="100000", ASSISTANT_VOICE_RATE_PER_MINUTE="1000")
+               ASSISTANT_CHAT_RATE_PER_MINUTE="100000", ASSISTANT_VOICE_RATE_PER_MINUTE="100000",
+               ASSISTANT_CHAT_RATE_PER_CONVERSATION="100000", ASSISTANT_NEW_CONVERSATIONS_PER_MINUTE="100000")
     proc = subprocess.Popen([str(ROOT / ".venv/app/bin/python"), str(ROOT / "scripts/run.py"),
                              "--rasa-port", str(ports["rasa"]), "--action-port", str(ports["action"]),
                              "--web-port", str(ports["web"])], cwd=ROOT, env=env,

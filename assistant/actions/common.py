@@ -66,7 +66,9 @@ def build_context(tracker: Tracker, kb: Optional[KnowledgeBase] = None) -> tuple
         service = resolve_service(kb, text) if len(text) < 500 else None
     if service and service != tracker.get_slot("service"):
         events.append(SlotSet("service", service))
-    service = service or tracker.get_slot("service")
+    slot_service = tracker.get_slot("service")
+    # a slot value the knowledge base does not know (old slug, forged payload) is no service
+    service = service or (slot_service if isinstance(slot_service, str) and slot_service in kb.services else None)
 
     municipality, office_id, destination = None, None, None
     intent = (tracker.latest_message.get("intent") or {}).get("name")
