@@ -114,7 +114,18 @@ class Settings(BaseSettings):
     web_port: int = 8080
     public_url: str = ""
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
-    chat_rate_per_minute: int = 60
+    # abuse limits (per client address: many residents can share one address, e.g. a library)
+    chat_rate_per_minute: int = 300
+    chat_rate_per_conversation: int = 30
+    new_conversations_per_minute: int = 120
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()  # X-Forwarded-For is trusted only from these
+    max_message_chars: int = 2000
+    max_open_appointments_per_conversation: int = 2
+    max_open_appointments_per_phone: int = 3
+    # secrets: generated into <var>/secrets/ when not set (see assistant/security/secrets_store.py)
+    conversation_secret: str = ""
+    rasa_token: str = ""
+    rasa_max_request_bytes: int = 32768
     # --- answers and booking ---
     default_municipality: str = ""
     appointment_retention_days: int = 14
@@ -132,7 +143,7 @@ class Settings(BaseSettings):
     _paths = field_validator("kb_dir", "var_dir", "whisper_model_dir", mode="before")(
         classmethod(lambda cls, v: _under_root(v)))
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, v: Any) -> Any:
         if isinstance(v, str):
@@ -155,6 +166,24 @@ class Settings(BaseSettings):
     @property
     def telegram_webhook_url(self) -> str:
         return self.telegram.webhook_url
+
+    @property
+    def effective_rasa_token(self) -> str:
+        """Token for Rasa's HTTP API (``rasa run --auth-token``), shared through var/secrets/."""
+        from assistant.security.secrets_store import get_or_create
+
+        return get_or_create(self.var_dir, "rasa_token", self.rasa_token)
+
+    @property
+    def effective_conversation_secret(self) -> str:
+        """HMAC key for web conversation credentials, shared through var/secrets/."""
+        from assistant.security.secrets_store import get_or_create
+
+        return get_or_create(self.var_dir, "conversation_secret", self.conversation_secret)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
 
     @property
     def effective_tracker_url(self) -> str:

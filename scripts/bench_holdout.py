@@ -46,7 +46,10 @@ def _ranked(entities: list[dict], text: str, intent: Optional[str]) -> list[dict
 
 
 def parse(url: str, text: str) -> dict[str, Any]:
-    req = urllib.request.Request(f"{url}/model/parse", data=json.dumps({"text": text}).encode(),
+    from assistant.config import get_settings
+
+    token = get_settings().effective_rasa_token  # same token as the running Rasa (env or var/secrets/)
+    req = urllib.request.Request(f"{url}/model/parse?token={token}", data=json.dumps({"text": text}).encode(),
                                  headers={"Content-Type": "application/json"})
     return json.loads(urllib.request.urlopen(req, timeout=60).read())
 

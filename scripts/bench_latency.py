@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import sys
@@ -22,11 +23,11 @@ TEXTS = ["was brauche ich für den perso", "wann hat das bürgerbüro in kleinwa
          "ich möchte einen termin", "hundesteuer kleinwalde", "mein vater ist gestorben was muss ich tun"]
 
 
-def measure(url: str, n: int = 200) -> tuple[float, float]:
+def measure(url: str, n: int = 200, token: str = "") -> tuple[float, float]:
     times = []
     for i in range(n):
         body = json.dumps({"text": TEXTS[i % len(TEXTS)]}).encode()
-        req = urllib.request.Request(f"{url}/model/parse", data=body, headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(f"{url}/model/parse" + (f"?token={token}" if token else ""), data=body, headers={"Content-Type": "application/json"})
         s = time.perf_counter()
         urllib.request.urlopen(req, timeout=30).read()
         times.append((time.perf_counter() - s) * 1000)
@@ -34,8 +35,8 @@ def measure(url: str, n: int = 200) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * .95)]
 
 
-def report(url: str) -> None:
-    median, p95 = measure(url)
+def report(url: str, token: str = "") -> None:
+    median, p95 = measure(url, token=token)
     print(f"/model/parse sequential: median {median:.1f} ms, p95 {p95:.1f} ms (load average {os.getloadavg()[0]:.1f})")
 
 
@@ -43,28 +44,32 @@ def main() -> None:
     args = sys.argv[1:]
     url = next((a for a in args if a.startswith("http")), None)
     if url:
-        report(url.rstrip("/"))
+        from assistant.config import get_settings
+
+        report(url.rstrip("/"), get_settings().effective_rasa_token)
         return
     model = args[args.index("--model") + 1] if "--model" in args else str(ROOT / "models/current.tar.gz")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    token = secrets.token_urlsafe(24)  # this throw-away server's API token (rasa run --auth-token)
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([str(ROOT / ".venv/rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port),
+    proc = subprocess.Popen([str(ROOT / ".venv/rasa/bin/rasa"), "run", "--enable-api", "--auth-token", token,
+                             "-i", "127.0.0.1", "-p", str(port),
                              "--model", model], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     t0 = time.monotonic()
     try:
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=2)
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/status?token={token}", timeout=2)
                 break
             except OSError:
                 if time.monotonic() - t0 > 400:
                     raise SystemExit("Rasa did not start") from None
                 time.sleep(1)
         print(f"Rasa start to ready: {time.monotonic() - t0:.0f} s")
-        report(f"http://127.0.0.1:{port}")
+        report(f"http://127.0.0.1:{port}", token)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
 

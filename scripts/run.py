@@ -80,6 +80,15 @@ def main() -> int:
                          .replace("127.0.0.1:5055", f"127.0.0.1:{args.action_port}")
                          .replace('db: "var/rasa_tracker.db"', f'db: "{tracker_db}"'))
 
+    # Rasa's HTTP API (/model, /conversations/…, /status) requires this token; the web server,
+    # the Telegram bridge and the staff publish read the same value (env or var/secrets/).
+    sys.path.insert(0, str(ROOT))
+    from assistant.config import Settings
+
+    settings = Settings()
+    e["ASSISTANT_RASA_TOKEN"] = token = settings.effective_rasa_token
+    rasa_env = dict(e, SANIC_REQUEST_MAX_SIZE=str(settings.rasa_max_request_bytes))
+
     started = time.monotonic()
     procs: list[subprocess.Popen] = []
     specs: dict[str, list[str]] = {}
@@ -91,9 +100,11 @@ def main() -> int:
 
         pid_file.write_text(json.dumps({n: p.pid for n, p in by_name.items()}))
 
+    envs = {"rasa": rasa_env}
+
     def spawn(name: str, cmd: list[str]) -> subprocess.Popen:
         log = open(logs / f"{name}.log", "ab")
-        p = subprocess.Popen(cmd, cwd=ROOT, env=e, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        p = subprocess.Popen(cmd, cwd=ROOT, env=envs.get(name, e), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         if name in by_name and by_name[name] in procs:
             procs.remove(by_name[name])
         procs.append(p)
@@ -121,12 +132,12 @@ def main() -> int:
         spawn("actions", [str(VENV / "app/bin/python"), "-m", "rasa_sdk", "--actions", "assistant.actions",
                           "--port", str(args.action_port)])
         spawn("rasa", [str(VENV / "rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(args.rasa_port),
-                       "--model", str(model), "--endpoints", str(endpoints), "--credentials",
+                       "--auth-token", token, "--model", str(model), "--endpoints", str(endpoints), "--credentials",
                        str(ROOT / "credentials.yml")])
         spawn("web", [str(VENV / "app/bin/python"), "-m", "assistant.web"])
         wait_http(f"http://127.0.0.1:{args.action_port}/health", 60, "Action-Server", procs)
         wait_http(f"http://127.0.0.1:{args.web_port}/healthz", 60, "Webserver", procs)
-        wait_http(f"http://127.0.0.1:{args.rasa_port}/status", 400, "Rasa", procs)
+        wait_http(f"http://127.0.0.1:{args.rasa_port}/status?token={token}", 400, "Rasa", procs)
         print(f"\nBereit nach {time.monotonic() - started:.0f} s. Demo-Seite: http://127.0.0.1:{args.web_port}/\n"
               "Beenden mit Strg+C.", flush=True)
         if args.exit_when_ready:

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # lower number = lower layer; a module may import its own layer or lower ones
 LAYERS = {
-    "assistant.config": 0, "assistant.db": 0, "assistant.formatting": 0, "assistant.kb": 0,
+    "assistant.config": 0, "assistant.db": 0, "assistant.formatting": 0, "assistant.kb": 0, "assistant.security": 0,
     "assistant.answers": 1, "assistant.booking": 1, "assistant.checklist": 1, "assistant.dialogue": 1,
     "assistant.voice": 1, "assistant.privacy": 1, "assistant.feedback": 1,
     "assistant.actions": 2, "assistant.web": 2, "assistant.curation": 2, "channels": 2,

@@ -61,3 +61,15 @@ class CallbackRequest(Base):
     preferred_time: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     done_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AppointmentOwner(Base):
+    """Who booked (pseudonymous): hashes of the conversation and of a phone number, so that the
+    open appointments per resident can be limited. A table of its own, so existing databases
+    gain it with ``create_all`` (no migration); deleted with the appointment."""
+
+    __tablename__ = "appointment_owner"
+
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), primary_key=True)
+    conversation_hash: Mapped[Optional[str]] = mapped_column(String(64), index=True, nullable=True)
+    phone_hash: Mapped[Optional[str]] = mapped_column(String(64), index=True, nullable=True)

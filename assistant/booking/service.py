@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.booking import slots as slots_mod
-from assistant.booking.models import Appointment, CallbackRequest, SlotClaim
+from assistant.booking.models import Appointment, AppointmentOwner, CallbackRequest, SlotClaim
 from assistant.booking.preferences import Preference
 from assistant.kb.loader import KnowledgeBase
 from assistant.kb.schema import Office
@@ -26,6 +26,63 @@ class SlotTaken(Exception):
 
 class BookingError(Exception):
     """Booking not possible (unknown office, slot outside hours, ...); message is German."""
+
+
+class TooManyAppointments(BookingError):
+    """The resident already has the allowed number of open appointments (German message)."""
+
+
+@dataclass(frozen=True)
+class OpenLimits:
+    """At most this many future appointments per conversation and per phone number."""
+
+    per_conversation: int = 2
+    per_phone: int = 3
+
+    @classmethod
+    def from_settings(cls) -> "OpenLimits":
+        from assistant.config import get_settings
+
+        s = get_settings()
+        return cls(s.max_open_appointments_per_conversation, s.max_open_appointments_per_phone)
+
+
+def owner_hash(kind: str, value: str) -> str:
+    """Pseudonymous key (the raw sender id / phone number is not stored with the appointment)."""
+    import hashlib
+
+    return hashlib.sha256(f"appointment-{kind}:{value}".encode()).hexdigest()
+
+
+def normalize_phone(phone: str) -> str:
+    digits = "".join(c for c in phone if c.isdigit() or c == "+")
+    return "+49" + digits[1:] if digits.startswith("0") and not digits.startswith("00") else digits.replace("00", "+", 1)
+
+
+def open_appointments(session: Session, now: dt.datetime, conversation: Optional[str] = None,
+                      phone: Optional[str] = None) -> int:
+    """Future appointments booked from this conversation or with this phone number."""
+    if conversation is None and phone is None:
+        return 0
+    column = AppointmentOwner.conversation_hash if conversation is not None else AppointmentOwner.phone_hash
+    key = owner_hash("conversation", conversation) if conversation is not None else owner_hash(
+        "phone", normalize_phone(phone or ""))
+    rows = session.execute(select(Appointment.id).join(AppointmentOwner, AppointmentOwner.appointment_id == Appointment.id)
+                           .where(column == key, Appointment.end > _db(now)))
+    return len(rows.all())
+
+
+def _check_limits(sm: sessionmaker, now: dt.datetime, conversation: Optional[str], phone: Optional[str],
+                  limits: OpenLimits) -> None:
+    with sm() as session:
+        if conversation and open_appointments(session, now, conversation=conversation) >= limits.per_conversation:
+            raise TooManyAppointments(
+                f"Sie haben schon {limits.per_conversation} offene Termine. Bitte sagen Sie zuerst einen ab "
+                "oder rufen Sie das Amt an.")
+        if phone and open_appointments(session, now, phone=phone) >= limits.per_phone:
+            raise TooManyAppointments(
+                f"Für diese Telefonnummer gibt es schon {limits.per_phone} offene Termine. Bitte sagen Sie "
+                "zuerst einen ab oder rufen Sie das Amt an.")
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -110,11 +167,24 @@ def offer(session: Session, kb: KnowledgeBase, office_id: str, service: str, now
     return out
 
 
+OFFER_WINDOW_DAYS = 60  # the same horizon as :func:`offer`
+
+
 def _validate_slot(kb: KnowledgeBase, office_id: str, service: str, start: dt.datetime, now: dt.datetime,
-                   tz: ZoneInfo) -> tuple[Office, slots_mod.Slot]:
+                   tz: ZoneInfo, window_days: int = OFFER_WINDOW_DAYS) -> tuple[Office, slots_mod.Slot]:
+    """The slot exactly as :func:`offer` could have offered it: inside the offer window, on the
+    grid inside booking/opening hours (closures and holidays removed), at least the lead time
+    ahead. Whatever a client sends back as "the slot I chose" is checked again here."""
     office = kb.offices.get(office_id)
     if office is None or office.booking is None or not office.booking.enabled:
         raise BookingError("Bei diesem Amt kann ich keine Termine buchen.")
+    if service not in kb.services:
+        raise BookingError("Für diese Leistung kann ich keinen Termin buchen.")
+    if start.tzinfo is None:
+        raise BookingError("Diesen Termin gibt es nicht (mehr). Bitte wählen Sie einen anderen.")
+    if start <= now or start > now + dt.timedelta(days=window_days):
+        raise BookingError(f"Termine kann ich nur für die nächsten {window_days} Tage buchen. "
+                           "Bitte wählen Sie einen der angebotenen Termine.")
     day_start = dt.datetime.combine(start.astimezone(tz).date(), dt.time(0), tzinfo=tz)
     for slot in slots_mod.candidate_slots(office, service, max(day_start, now), tz, kb.county.state, days=0):
         if slot.start == start.astimezone(tz):
@@ -124,9 +194,14 @@ def _validate_slot(kb: KnowledgeBase, office_id: str, service: str, start: dt.da
 
 def book(sm: sessionmaker, kb: KnowledgeBase, office_id: str, service: str, start: dt.datetime, now: dt.datetime,
          tz: ZoneInfo, channel: Optional[str] = None, reminder_target: Optional[str] = None,
-         name: Optional[str] = None) -> Booking:
-    """Book one slot. Raises SlotTaken if another booking got it first (decided by the DB)."""
+         name: Optional[str] = None, conversation: Optional[str] = None, phone: Optional[str] = None,
+         limits: Optional[OpenLimits] = None) -> Booking:
+    """Book one slot. Raises SlotTaken if another booking got it first (decided by the DB),
+    BookingError if the slot is not one that could be offered (window, hours, capacity) and
+    TooManyAppointments if ``conversation``/``phone`` already hold the allowed open appointments."""
     office, slot = _validate_slot(kb, office_id, service, start, now, tz)
+    limits = limits or OpenLimits.from_settings()
+    _check_limits(sm, now, conversation, phone, limits)
     minutes = slots_mod.slot_minutes(office, service)
     slot_cells = slots_mod.cells(office, slot.start, minutes)
     assert office.booking is not None
@@ -141,14 +216,39 @@ def book(sm: sessionmaker, kb: KnowledgeBase, office_id: str, service: str, star
                 appt.claims = [SlotClaim(office_id=office_id, cell_start=_db(c), counter=counter) for c in slot_cells]
                 session.add(appt)
                 try:
+                    session.flush()
+                    if conversation or phone:
+                        session.add(AppointmentOwner(
+                            appointment_id=appt.id,
+                            conversation_hash=owner_hash("conversation", conversation) if conversation else None,
+                            phone_hash=owner_hash("phone", normalize_phone(phone)) if phone else None))
                     session.commit()
-                    return Booking(code, office_id, service, slot.start, slot.end)
+                    booking = Booking(code, office_id, service, slot.start, slot.end)
+                    _recheck_limits(sm, appt.id, now, conversation, phone, limits)
+                    return booking
                 except IntegrityError as exc:
                     session.rollback()
                     if "code" in str(exc.orig).lower() and "slot_claim" not in str(exc.orig).lower():
                         continue  # code collision: new code, same counter
                     break  # this counter is taken: try the next one
     raise SlotTaken()
+
+
+def _recheck_limits(sm: sessionmaker, appointment_id: int, now: dt.datetime, conversation: Optional[str],
+                    phone: Optional[str], limits: OpenLimits) -> None:
+    """Two bookings of one resident at the same moment both pass the check before the insert;
+    counted again after the commit, the later one is taken back."""
+    with sm() as session:
+        over = ((conversation and open_appointments(session, now, conversation=conversation) > limits.per_conversation)
+                or (phone and open_appointments(session, now, phone=phone) > limits.per_phone))
+        if not over:
+            return
+        newest = session.get(Appointment, appointment_id)
+        if newest is not None:
+            session.delete(newest)
+            session.commit()
+    _check_limits(sm, now, conversation, phone, OpenLimits(limits.per_conversation, limits.per_phone))
+    raise TooManyAppointments("Sie haben schon zu viele offene Termine.")
 
 
 def get(session: Session, code: str) -> Optional[Appointment]:

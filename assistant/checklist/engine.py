@@ -37,6 +37,22 @@ class Checklist:
         }
 
 
+def coerce_answers(answers: object) -> dict[str, Optional[bool]]:
+    """Answers as the engine expects them, whatever a stored flow state holds: ``None`` or a
+    non-mapping becomes ``{}``; keys must be strings, values True/False/None (anything else is
+    dropped). A conversation state written by an older version or forged by a client must
+    never crash the checklist ("'NoneType' object is not iterable")."""
+    if not isinstance(answers, Mapping):
+        return {}
+    return {k: v for k, v in answers.items() if isinstance(k, str) and (v is None or isinstance(v, bool))}
+
+
+def coerce_skipped(skipped: object) -> frozenset[str]:
+    if isinstance(skipped, (set, frozenset, list, tuple)):
+        return frozenset(k for k in skipped if isinstance(k, str))
+    return frozenset()
+
+
 class UnknownSituation(KeyError):
     """A situation key that the service does not declare."""
 
@@ -63,7 +79,7 @@ def describe(expr: conditions.Expr, situations: Mapping[str, Situation]) -> str:
 
 
 def validate_answers(situations: Mapping[str, Situation], answers: Answers) -> None:
-    unknown = [k for k in answers if k not in situations]
+    unknown = [k for k in coerce_answers(answers) if k not in situations]
     if unknown:
         raise UnknownSituation(", ".join(unknown))
 
@@ -74,6 +90,7 @@ def _condition(doc: Document) -> Optional[conditions.Expr]:
 
 def relevant_questions(eff: EffectiveService, answers: Answers, skipped: set[str] = frozenset()) -> list[str]:
     """Situation keys still worth asking, in the order the catalogue declares them."""
+    answers, skipped = coerce_answers(answers), coerce_skipped(skipped)
     situations = eff.service.situations
     undecided: set[str] = set()
     for doc in eff.documents:
@@ -98,7 +115,7 @@ def next_question(eff: EffectiveService, answers: Answers, skipped: set[str] = f
 def implied_answers(eff: EffectiveService, answers: Answers) -> dict[str, Optional[bool]]:
     """Answers plus "no" for every question that is not asked because its ``ask_if`` is false
     (e.g. custody questions for an adult); repeated until nothing changes."""
-    out: dict[str, Optional[bool]] = dict(answers)
+    out: dict[str, Optional[bool]] = coerce_answers(answers)
     changed = True
     while changed:
         changed = False
@@ -111,6 +128,7 @@ def implied_answers(eff: EffectiveService, answers: Answers) -> dict[str, Option
 
 def build(eff: EffectiveService, answers: Answers) -> Checklist:
     """The personal list for the given answers."""
+    answers = coerce_answers(answers)
     validate_answers(eff.service.situations, answers)
     answers = implied_answers(eff, answers)
     result = Checklist(service_slug=eff.slug, service_name=eff.service.short_name)
@@ -182,7 +200,7 @@ def _kind_named(kind: DocumentKind, tokens: list[str]) -> bool:
 def assess(checklist: Checklist, text: str) -> PreCheck:
     """Which needed documents the text names, and whether the named form of each counts
     (an accepted form named wins over a rejected one: "Automatenfoto mit Code" counts)."""
-    norm = normalize(text)
+    norm = normalize(text if isinstance(text, str) else "")
     tokens = norm.split()
     out = PreCheck()
     for doc in checklist.needed:

@@ -182,12 +182,16 @@ class TrainingManager:
         os.symlink(rel, tmp)
         os.replace(tmp, link)
 
+    def _rasa_auth(self) -> dict[str, str]:
+        """Rasa's API token (``rasa run --auth-token``) as the query parameter Rasa expects; never logged."""
+        return {"token": self.settings.effective_rasa_token}
+
     async def _rasa_model(self) -> Optional[str]:
         """The model file the running Rasa reports (resolved), or None."""
         url = self.settings.rasa_url.rstrip("/") + "/status"
         try:
             async with aiohttp.ClientSession() as http:
-                async with http.get(url, timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                async with http.get(url, params=self._rasa_auth(), timeout=aiohttp.ClientTimeout(total=5)) as resp:
                     if resp.status != 200:
                         return None
                     data = await resp.json(content_type=None)
@@ -206,7 +210,7 @@ class TrainingManager:
         self._log(log_path, f"PUT {url}  model_file={model}")
         try:
             async with aiohttp.ClientSession() as http:
-                async with http.put(url, json={"model_file": model},
+                async with http.put(url, json={"model_file": model}, params=self._rasa_auth(),
                                     timeout=aiohttp.ClientTimeout(total=PUBLISH_TIMEOUT)) as resp:
                     body = (await resp.text())[:500]
                     if resp.status in (200, 204):

@@ -43,6 +43,13 @@ def step(env: Env, state: DialogueState, turn: Turn, requested: str) -> Outcome:
     """Handle one message. ``requested`` is the action's topic: a topic name, ``continue``
     (inform/affirm/deny), ``resume`` (after a fixed chit-chat reply), ``clarify`` (unsure NLU)."""
     out = Outcome()
+    # a stored value the knowledge base does not know (old slug, forged slot) is no context
+    if state.service not in env.kb.services:
+        state.service = None
+    if state.municipality not in env.kb.municipalities:
+        state.municipality, state.place = None, None
+    if state.office_id not in env.kb.offices:
+        state.office_id = None
     before_flow = state.flow
     _remember_context(env, state, turn)
 

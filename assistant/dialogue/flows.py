@@ -395,7 +395,8 @@ class BookingFlow(Flow):
                 booking = service.reschedule(sm, kb, fs.get("reschedule"), start, env.now, env.tz)
             else:
                 target = turn.sender if turn.channel == "telegram" else None
-                kwargs: dict[str, Any] = {"channel": turn.channel, "reminder_target": target, "name": fs.get("name")}
+                kwargs: dict[str, Any] = {"channel": turn.channel, "reminder_target": target, "name": fs.get("name"),
+                                          "conversation": turn.sender}
                 booking = _call_book(service, sm, kb, office.id, fs.get("service"), start, env, kwargs,
                                      f"{turn.sender}:{fs.flow_id}")
         except service.SlotTaken:

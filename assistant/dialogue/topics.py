@@ -81,7 +81,7 @@ def ask_municipality(kb: KnowledgeBase, travel: bool = False) -> Reply:
 def missing(env: Env, topic: str, ctx: Context, text: str = "") -> Optional[Reply]:
     """What to ask before ``topic`` can be answered (None: answer now)."""
     kb = env.kb
-    if topic in SERVICE_TOPICS and not ctx.service:
+    if (topic in SERVICE_TOPICS or topic == "booking") and not ctx.service:
         return ask_service(kb)
     if ctx.municipality or (text and special_answer(ctx, text) is not None):
         return None  # a situation answer ("innerhalb Deutschlands keine Abmeldung") needs no municipality

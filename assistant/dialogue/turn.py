@@ -15,7 +15,7 @@ NO_WORDS = {"nein", "nee", "ne", "noe", "nö", "nicht", "kein", "keine", "keinen
             "nie", "no"}
 NEGATIONS = {"ohne", "kein", "keine", "keinen", "keiner", "keinem", "nicht", "nie", "nix"}
 REFERENCE_WORDS = {"da", "dort", "dahin", "dorthin", "hin", "das", "die", "der", "es", "dem", "den", "denen", "dies",
-                   "dieses", "diese", "dieser", "dafuer", "dazu", "darauf", "dafur", "beides", "die", "ihnen"}
+                   "dieses", "diese", "dieser", "dafuer", "dazu", "darauf", "dafur", "beides", "ihnen"}
 TRANSPORT = {"buergerbus": "buergerbus", "rufbus": "rufbus", "anrufbus": "rufbus", "buergermobil": "buergermobil",
              "bus": "bus", "busse": "bus", "buslinie": "bus", "stadtbus": "bus", "zug": "bahn", "bahn": "bahn",
              "taxi": "taxi"}

@@ -3,11 +3,13 @@
 Routes
   GET  /                       demo page of the fictional county (channels/web/demo.html)
   GET  /static/*               widget assets (channels/web/static)
-  POST /api/chat               proxy to Rasa's REST channel  {"sender": id, "message": text}
-  DELETE /api/conversation/ID  delete a conversation (tracker events) server-side
+  POST /api/chat               proxy to Rasa's REST channel  {"message": text} (JSON only); the
+                               sender is web:<id> from the server-issued credential (cookie or
+                               X-Conversation-Token header), never from the body
+  DELETE /api/conversation     delete the caller's own conversation (same credential)
   POST /api/stt                audio body -> {"text": ...}
   POST /api/tts                {"text": ...} -> audio/ogg (or ?format=wav)
-  POST /api/feedback           {"sender", "rating": "up"|"down", "text"}
+  POST /api/feedback           {"rating": "up"|"down", "text"} (for the caller's conversation)
   GET  /liste/TOKEN            printable personal checklist
   GET  /termin/CODE.ics        calendar file of a booking
   GET  /healthz                liveness
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import re
 from typing import Any, Awaitable, Callable, Optional
@@ -26,17 +27,23 @@ import aiohttp
 from aiohttp import web
 
 from assistant.config import ROOT, Settings, get_settings
+from assistant.security.identity import HEADER_NAME, Conversation, ConversationSigner
+from assistant.security.text import MessageTooLong, clean_message, clean_text
+from assistant.web import conversations
+from assistant.web.errors import german_errors
+from assistant.web.guards import check_origin, client_address, read_json_object, read_limited
 from assistant.web.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 WEB_DIR = ROOT / "channels" / "web"
-MAX_MESSAGE_CHARS = 2000
-SENDER_RE = re.compile(r"^[A-Za-z0-9_\-:.]{1,80}$")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 SETTINGS = web.AppKey("settings", Settings)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 CHAT_LIMIT = web.AppKey("chat_limit", RateLimiter)
 VOICE_LIMIT = web.AppKey("voice_limit", RateLimiter)
+CONV_LIMIT = web.AppKey("conversation_limit", RateLimiter)
+NEW_CONV_LIMIT = web.AppKey("new_conversation_limit", RateLimiter)
 
 CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'")
@@ -63,14 +70,16 @@ async def security_headers(request: web.Request, handler: Callable[[web.Request]
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Vary"] = "Origin"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Allow-Headers"] = f"Content-Type, {HEADER_NAME}"
+        response.headers["Access-Control-Expose-Headers"] = HEADER_NAME
     if isinstance(response, web.HTTPException) and response.status >= 400:
         raise response
     return response
 
 
 def client_key(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """Rate-limit key of the client address (X-Forwarded-For only from trusted proxies)."""
+    return client_address(request, request.app[SETTINGS].trusted_proxies)
 
 
 async def demo_page(request: web.Request) -> web.StreamResponse:
@@ -85,77 +94,109 @@ async def options_handler(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def chat(request: web.Request) -> web.Response:
-    """Forward one message to Rasa's REST channel and return its replies."""
-    if not request.app[CHAT_LIMIT].allow(client_key(request)):
+def _limited(request: web.Request, conv: Optional[Conversation] = None) -> Optional[web.Response]:
+    """429 (German) if this address or this conversation sends too much; new conversations per
+    address are limited too, so dropping the cookie does not reset the conversation budget."""
+    address = client_key(request)
+    if not request.app[CHAT_LIMIT].allow(address):
+        return json_error(429, "Zu viele Nachrichten von Ihrem Anschluss. Bitte warten Sie einen Moment.")
+    if conv is not None and conv.issued and not request.app[NEW_CONV_LIMIT].allow(address):
+        return json_error(429, "Zu viele neue Gespräche. Bitte warten Sie einen Moment.")
+    if conv is not None and not request.app[CONV_LIMIT].allow(conv.id):
         return json_error(429, "Zu viele Nachrichten. Bitte warten Sie einen Moment.")
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        return json_error(400, "Ungültige Anfrage.")
-    if not isinstance(body, dict):
-        return json_error(400, "Ungültige Anfrage.")
-    sender, message = body.get("sender"), body.get("message")
-    if not isinstance(sender, str) or not SENDER_RE.match(sender):
-        return json_error(400, "Ungültige Absender-Kennung.")
+    return None
+
+
+def rasa_params(request: web.Request) -> dict[str, str]:
+    """Query parameters for Rasa's token-protected endpoints."""
+    return {"token": request.app[SETTINGS].effective_rasa_token}
+
+
+async def chat(request: web.Request) -> web.Response:
+    """Forward one message to Rasa's REST channel as this browser's own conversation."""
+    settings = request.app[SETTINGS]
+    check_origin(request, settings.public_url, settings.cors_origins)
+    body = await read_json_object(request)
+    conv = conversations.current_or_new(request)
+    limited = _limited(request, conv)
+    if limited is not None:
+        return limited
+    message = body.get("message")
     if not isinstance(message, str) or not message.strip():
         return json_error(400, "Bitte schreiben Sie eine Nachricht.")
-    if len(message) > MAX_MESSAGE_CHARS:
-        return json_error(413, f"Die Nachricht ist zu lang (höchstens {MAX_MESSAGE_CHARS} Zeichen).")
-    message = message.replace("\x00", "")
-    payload: dict[str, Any] = {"sender": sender, "message": message, "input_channel": "web"}
-    url = request.app[SETTINGS].rasa_url.rstrip("/") + "/webhooks/rest/webhook"
+    try:
+        message = clean_message(message, settings.max_message_chars)
+    except MessageTooLong as exc:
+        return json_error(413, exc.user_message)
+    if not message:
+        return json_error(400, "Bitte schreiben Sie eine Nachricht.")
+    # "sender" in the body is ignored: the server decides whose conversation this is
+    payload: dict[str, Any] = {"sender": conv.sender, "message": message, "input_channel": "web"}
+    url = settings.rasa_url.rstrip("/") + "/webhooks/rest/webhook"
     try:
         async with request.app[HTTP].post(url, json=payload, timeout=aiohttp.ClientTimeout(total=60)) as resp:
             if resp.status != 200:
                 logger.warning("Rasa answered HTTP %s", resp.status)
                 return json_error(502, "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.")
             replies = await resp.json()
-    except (aiohttp.ClientError, TimeoutError) as exc:
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         logger.warning("Rasa not reachable: %s", type(exc).__name__)
         return json_error(503, "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.")
-    return web.json_response(replies)
+    response = web.json_response(replies)
+    conversations.hand_out(request, response, conv, settings.secure_cookies)
+    return response
 
 
 async def delete_conversation(request: web.Request) -> web.Response:
-    sender = request.match_info["sender"]
-    if not SENDER_RE.match(sender):
-        return json_error(400, "Ungültige Absender-Kennung.")
+    """Delete this browser's own conversation. ``DELETE /api/conversation`` (the credential says
+    which one); the old path form ``/api/conversation/<id>`` must name that same conversation."""
+    settings = request.app[SETTINGS]
+    check_origin(request, settings.public_url, settings.cors_origins)
+    conv = conversations.current(request)
+    if conv is None:
+        return json_error(403, "Dieses Gespräch gehört nicht zu Ihrem Browser.")
+    named = request.match_info.get("sender")
+    if named is not None and named not in (conv.id, conv.sender):
+        return json_error(403, "Dieses Gespräch gehört nicht zu Ihrem Browser.")
+    if not request.app[CHAT_LIMIT].allow(client_key(request)):
+        return json_error(429, "Zu viele Anfragen. Bitte warten Sie einen Moment.")
     from assistant.privacy import delete_conversation as delete_all
 
-    deleted = delete_all(sender, request.app[SETTINGS])
-    return web.json_response({"deleted": deleted})
+    deleted = await asyncio.to_thread(delete_all, conv.sender, settings)
+    response = web.json_response({"deleted": deleted})
+    conversations.forget(request, response, settings.secure_cookies)
+    return response
+
+
+def _voice_status(exc: Exception) -> int:
+    return 413 if getattr(exc, "reason", None) == "too_large" else 422
 
 
 async def stt(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
+    check_origin(request, settings.public_url, settings.cors_origins)
     if not request.app[VOICE_LIMIT].allow(client_key(request)):
         return json_error(429, "Zu viele Sprachnachrichten. Bitte warten Sie einen Moment.")
-    if request.content_length and request.content_length > settings.stt_max_bytes:
-        return json_error(413, "Die Aufnahme ist zu groß. Bitte sprechen Sie kürzer.")
-    data = await request.content.read(settings.stt_max_bytes + 1)
-    if len(data) > settings.stt_max_bytes:
-        return json_error(413, "Die Aufnahme ist zu groß. Bitte sprechen Sie kürzer.")
+    data = await read_limited(request, settings.stt_max_bytes, "Die Aufnahme ist zu groß. Bitte sprechen Sie kürzer.")
     from assistant.voice import service as voice
     from assistant.voice.errors import VoiceError
 
     try:
         transcript = await voice.transcribe_bytes_async(data)
     except VoiceError as exc:
-        return json_error(422, exc.user_message)
-    return web.json_response({"text": transcript.text})
+        return json_error(_voice_status(exc), exc.user_message)
+    return web.json_response({"text": clean_text(transcript.text)})
 
 
 async def tts(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
+    check_origin(request, settings.public_url, settings.cors_origins)
     if not request.app[VOICE_LIMIT].allow(client_key(request)):
         return json_error(429, "Zu viele Anfragen. Bitte warten Sie einen Moment.")
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        return json_error(400, "Ungültige Anfrage.")
-    text = body.get("text") if isinstance(body, dict) else None
-    if not isinstance(text, str) or not text.strip():
+    body = await read_json_object(request)
+    text = body.get("text")
+    text = clean_text(text) if isinstance(text, str) else ""
+    if not text:
         return json_error(400, "Kein Text zum Vorlesen.")
     fmt = "wav" if request.query.get("format") == "wav" else "ogg"
     from assistant.voice import service as voice
@@ -170,18 +211,21 @@ async def tts(request: web.Request) -> web.Response:
 
 
 async def feedback(request: web.Request) -> web.Response:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        return json_error(400, "Ungültige Anfrage.")
-    if not isinstance(body, dict) or body.get("rating") not in ("up", "down"):
+    settings = request.app[SETTINGS]
+    check_origin(request, settings.public_url, settings.cors_origins)
+    body = await read_json_object(request)
+    if body.get("rating") not in ("up", "down"):
         return json_error(400, "Ungültige Bewertung.")
-    sender = body.get("sender")
-    if not isinstance(sender, str) or not SENDER_RE.match(sender):
-        return json_error(400, "Ungültige Absender-Kennung.")
+    conv = conversations.current(request)
+    if conv is None:
+        return json_error(403, "Bitte schreiben Sie zuerst eine Nachricht.")
+    if not request.app[CHAT_LIMIT].allow(client_key(request)):
+        return json_error(429, "Zu viele Anfragen. Bitte warten Sie einen Moment.")
     from assistant.feedback import record
 
-    record(sender=sender, rating=body["rating"], bot_text=str(body.get("text", ""))[:1000], channel="web")
+    text = body.get("text")
+    bot_text = clean_text(text)[:1000] if isinstance(text, str) else ""
+    await asyncio.to_thread(record, sender=conv.sender, rating=body["rating"], bot_text=bot_text, channel="web")
     return web.json_response({"ok": True})
 
 
@@ -193,8 +237,11 @@ async def checklist_page(request: web.Request) -> web.Response:
     from assistant.kb.views import effective_service
     from assistant.web.pages import checklist_page as render
 
+    token = request.match_info["token"]
+    if not TOKEN_RE.match(token):
+        raise web.HTTPNotFound(text="Diese Liste gibt es nicht (mehr).")
     with get_sessionmaker()() as session:
-        row = store.get(session, request.match_info["token"])
+        row = store.get(session, token)
         if row is None:
             raise web.HTTPNotFound(text="Diese Liste gibt es nicht (mehr).")
         service, municipality, answers = row.service_slug, row.municipality_id, dict(row.answers)
@@ -278,14 +325,18 @@ async def _on_cleanup(app: web.Application) -> None:
 
 def create_app(settings: Optional[Settings] = None) -> web.Application:
     settings = settings or get_settings()
-    app = web.Application(middlewares=[security_headers], client_max_size=settings.stt_max_bytes + 1024)
+    app = web.Application(middlewares=[security_headers, german_errors], client_max_size=settings.stt_max_bytes + 1024)
     app[SETTINGS] = settings
+    app[conversations.SIGNER] = ConversationSigner(settings.effective_conversation_secret)
     app[CHAT_LIMIT] = RateLimiter(settings.chat_rate_per_minute)
+    app[CONV_LIMIT] = RateLimiter(settings.chat_rate_per_conversation)
+    app[NEW_CONV_LIMIT] = RateLimiter(settings.new_conversations_per_minute)
     app[VOICE_LIMIT] = RateLimiter(settings.voice_rate_per_minute)
     app.router.add_get("/", demo_page)
     app.router.add_static("/static/", WEB_DIR / "static", show_index=False)
     app.router.add_post("/api/chat", chat)
     app.router.add_route("OPTIONS", "/api/{tail:.*}", options_handler)
+    app.router.add_delete("/api/conversation", delete_conversation)
     app.router.add_delete("/api/conversation/{sender}", delete_conversation)
     app.router.add_post("/api/stt", stt)
     app.router.add_post("/api/tts", tts)

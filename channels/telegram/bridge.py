@@ -1,7 +1,7 @@
 """Telegram bridge: python-telegram-bot (PTB 22) in front of Rasa's REST channel.
 
 Every text message (and every transcribed voice note, and every button press) is forwarded to
-``POST {rasa_url}/webhooks/rest/webhook`` with ``sender = str(chat_id)`` and
+``POST {rasa_url}/webhooks/rest/webhook`` with ``sender = "tg:<chat_id>"`` and
 ``input_channel = "telegram"``; Rasa's replies are sent back as plain text (Telegram turns URLs
 into links) with inline keyboards for buttons. Rasa's tracker owns the conversation; the bridge
 only keeps the callback-key map, the voice preference and an outbox for times when Rasa is down
@@ -42,7 +42,9 @@ from assistant.voice.errors import DEFAULT_INPUT_MESSAGE, VoiceError
 
 from . import keyboard as kbd
 from . import texts
-from .rasa_client import RasaClient, RasaError, RasaUnavailable
+from assistant.security.text import MessageTooLong, clean_message, clean_text
+
+from .rasa_client import RasaClient, RasaError, RasaUnavailable, sender_for
 from .reminders import send_due_reminders
 from .retry import RetryingRateLimiter, with_retries
 from .settings import BridgeSettings
@@ -205,7 +207,11 @@ class Bridge:
         """A typed message: forward to Rasa and send the answer."""
         assert update.effective_chat is not None and update.effective_message is not None
         chat_id = update.effective_chat.id
-        text = (update.effective_message.text or "").strip()
+        try:
+            text = clean_message(update.effective_message.text or "", get_settings().max_message_chars)
+        except MessageTooLong as exc:
+            await self.send_text(context.bot, chat_id, texts.MESSAGE_TOO_LONG.format(limit=exc.limit))
+            return
         if not text:
             return
         if text.startswith("/"):  # typed payloads could set intents/entities directly
@@ -240,7 +246,7 @@ class Bridge:
                 logger.info("voice note not usable: %s (%s)", exc.reason, exc.detail)
                 await self.send_text(context.bot, chat_id, exc.user_message)
                 return
-            text = " ".join(transcript.text.split()).lstrip("/")  # never a payload
+            text = " ".join(clean_text(transcript.text).split()).lstrip("/")[:get_settings().max_message_chars]
             if not text:
                 await self.send_text(context.bot, chat_id, DEFAULT_INPUT_MESSAGE)
                 return
@@ -303,7 +309,7 @@ class Bridge:
             return False
         await self._chat_action(bot, chat_id, ChatAction.TYPING)
         try:
-            replies = await self.rasa.send(str(chat_id), text)
+            replies = await self.rasa.send(sender_for(chat_id), text)
         except RasaUnavailable as exc:
             logger.warning("Rasa unavailable, message kept in the outbox: %s", exc)
             self.state.outbox_add(chat_id, text, spoken)
@@ -384,7 +390,7 @@ class Bridge:
                 await self.send_text(bot, chat_id, texts.outbox_expired(item.text))
                 continue
             try:
-                replies = await self.rasa.send(str(chat_id), item.text)
+                replies = await self.rasa.send(sender_for(chat_id), item.text)
             except RasaUnavailable:
                 self.state.outbox_attempted(item.id)
                 return False
@@ -439,7 +445,10 @@ class Bridge:
         from assistant.privacy import delete_conversation
 
         try:
-            result = await asyncio.to_thread(delete_conversation, str(chat_id), get_settings())
+            result = await asyncio.to_thread(delete_conversation, sender_for(chat_id), get_settings())
+            legacy = await asyncio.to_thread(delete_conversation, str(chat_id), get_settings())  # before "tg:"
+            for key, value in legacy.items():
+                result[key] = result.get(key, 0) + value
             result.update(self.state.forget_chat(chat_id))
         except Exception:
             logger.exception("deleting conversation data failed")
@@ -453,7 +462,7 @@ class Bridge:
         message = query.message if isinstance(query.message, Message) else None
         bot_text = (message.text if message else None) or ""
         try:
-            await asyncio.to_thread(feedback.record, str(chat_id), rating, bot_text, "telegram")
+            await asyncio.to_thread(feedback.record, sender_for(chat_id), rating, clean_text(bot_text), "telegram")
         except Exception:
             logger.exception("feedback not stored")
         if message is not None:

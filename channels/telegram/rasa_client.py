@@ -15,6 +15,18 @@ import aiohttp
 logger = logging.getLogger(__name__)
 
 INPUT_CHANNEL = "telegram"
+SENDER_PREFIX = "tg:"
+
+
+def sender_for(chat_id: int) -> str:
+    """Rasa sender of a Telegram chat. Only the bridge builds it; the web server issues ``web:…``
+    ids and can never name a ``tg:…`` conversation."""
+    return f"{SENDER_PREFIX}{int(chat_id)}"
+
+
+def chat_of(sender: str) -> int:
+    """Inverse of :func:`sender_for`; also accepts the bare chat ids stored before the prefix."""
+    return int(sender.removeprefix(SENDER_PREFIX))
 
 
 class RasaError(Exception):

@@ -20,6 +20,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from assistant.booking.service import due_reminders, mark_reminded, utc
 from assistant.formatting import date_medium, time_spoken
 
+from .rasa_client import chat_of
+
 logger = logging.getLogger(__name__)
 
 
@@ -55,7 +57,7 @@ def reminder_text(item: DueReminder, kb: Any, tz: ZoneInfo) -> str:
 
 def _load_due(sm: sessionmaker, now: dt.datetime, tz: ZoneInfo) -> list[DueReminder]:
     with sm() as session:
-        return [DueReminder(a.id, a.code, a.office_id, a.service_slug, utc(a.start), str(a.reminder_target))
+        return [DueReminder(a.id, a.code, a.office_id, a.service_slug, utc(a.start), str(a.reminder_target).removeprefix("tg:"))
                 for a in due_reminders(session, now, tz)]
 
 
@@ -84,7 +86,7 @@ async def send_due_reminders(bot: Bot, sm: sessionmaker, now: dt.datetime, tz: Z
     sent = 0
     for item in items:
         try:
-            chat_id = int(item.target)
+            chat_id = chat_of(item.target)
         except ValueError:
             logger.warning("appointment %s has an invalid reminder target; skipped", item.id)
             await asyncio.to_thread(_mark, sm, item.id, now)

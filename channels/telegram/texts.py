@@ -97,6 +97,8 @@ RASA_ERROR = "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.
 NO_ANSWER = "Dazu kann ich leider nichts sagen. Bitte formulieren Sie Ihre Frage etwas anders."
 INTERNAL_ERROR = "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal."
 ONLY_TEXT = "Ich verstehe Text und Sprachnachrichten. Bitte schreiben Sie Ihre Frage oder sprechen Sie sie ein."
+MESSAGE_TOO_LONG = ("Ihre Nachricht ist zu lang (höchstens {limit} Zeichen). Bitte stellen Sie Ihre Frage kürzer "
+                    "oder in mehreren Nachrichten.")
 UNKNOWN_COMMAND = "Diesen Befehl kenne ich nicht. Schreiben Sie Ihre Frage einfach als Text – oder /hilfe."
 BUTTONS_ONLY = "Bitte wählen Sie:"
 BUTTON_EXPIRED = "Dieser Knopf ist veraltet. Bitte stellen Sie Ihre Frage noch einmal."

@@ -161,6 +161,7 @@ def build_env(root: Path, rasa_url: str = "http://127.0.0.1:9") -> StaffEnv:
         "ASSISTANT_STORY_TEST_COMMAND": f"{py} -c \"import sys; print('Testgespräche ok', sys.argv[1:])\" {{model}} {{stories}}",
         "ASSISTANT_TEST_STORIES": str(stories / "test_stories*.yml"),
         "ASSISTANT_RASA_URL": rasa_url,
+        "ASSISTANT_RASA_TOKEN": "fake-rasa-token",  # tests/curation/fake_rasa.py TOKEN
         "ASSISTANT_PUBLIC_URL": "",
         "ASSISTANT_TIMEZONE": "Europe/Berlin",
     }

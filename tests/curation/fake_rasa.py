@@ -9,8 +9,19 @@ LOADED = web.AppKey("loaded", list)
 STATUS = web.AppKey("status", dict)
 
 
-def fake_rasa_app(initial_model: Optional[str], fail: bool = False) -> web.Application:
-    app = web.Application()
+TOKEN = "fake-rasa-token"
+
+
+def fake_rasa_app(initial_model: Optional[str], fail: bool = False, token: str = TOKEN) -> web.Application:
+    """Like ``rasa run --enable-api --auth-token TOKEN``: 401 without ``?token=``."""
+
+    @web.middleware
+    async def auth(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        if request.query.get("token") != token:
+            return web.json_response({"status": "failure", "reason": "NotAuthenticated"}, status=401)
+        return await handler(request)
+
+    app = web.Application(middlewares=[auth])
     app[LOADED] = []
     app[STATUS] = {"model_file": initial_model, "fail": fail}
 

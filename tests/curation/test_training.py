@@ -14,13 +14,13 @@ from assistant.curation.settings import curation_settings
 from assistant.curation.training import AlreadyRunning, TrainingManager
 
 from .conftest import StaffEnv
-from .fake_rasa import LOADED, fake_rasa_app
+from .fake_rasa import LOADED, TOKEN, fake_rasa_app
 
 
 async def _manager(env: StaffEnv, fail_publish: bool = False):
     rasa = TestServer(fake_rasa_app(str(env.models_dir / "current.tar.gz"), fail_publish))
     await rasa.start_server()
-    settings = Settings().model_copy(update={"rasa_url": str(rasa.make_url("")).rstrip("/")})
+    settings = Settings().model_copy(update={"rasa_url": str(rasa.make_url("")).rstrip("/"), "rasa_token": TOKEN})
     return TrainingManager(settings, curation_settings(), env.sessionmaker()), rasa
 
 

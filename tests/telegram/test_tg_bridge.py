@@ -46,7 +46,7 @@ async def test_text_is_forwarded_and_answered(fake_tg: FakeTelegram, rasa: FakeR
     async with run_bridge(bridge_settings(rasa.url)):
         fake_tg.send_text(CHAT, "Was kostet ein Reisepass?")
         call = await fake_tg.wait_for_text("Antwort auf: Was kostet ein Reisepass?")
-    assert rasa.requests == [{"sender": str(CHAT), "message": "Was kostet ein Reisepass?", "input_channel": "telegram"}]
+    assert rasa.requests == [{"sender": f"tg:{CHAT}", "message": "Was kostet ein Reisepass?", "input_channel": "telegram"}]
     # a plain answer gets the thumbs up/down row
     assert [b["callback_data"] for b in call.buttons] == [kbd.FEEDBACK_UP, kbd.FEEDBACK_DOWN]
     assert "parse_mode" not in call.params  # plain text: nothing to escape, URLs are auto-linked
@@ -174,7 +174,7 @@ async def test_rasa_down_outbox_then_delivered(fake_tg: FakeTelegram, bridge_set
     assert texts_sent[0] == texts.RASA_DOWN
     assert texts_sent[1] == texts.outbox_answer_intro("Wann hat das Bürgerbüro offen?")
     assert texts_sent[2] == "Antwort auf: Wann hat das Bürgerbüro offen?"
-    assert rasa.requests == [{"sender": str(CHAT), "message": "Wann hat das Bürgerbüro offen?",
+    assert rasa.requests == [{"sender": f"tg:{CHAT}", "message": "Wann hat das Bürgerbüro offen?",
                               "input_channel": "telegram"}]
 
 
@@ -252,7 +252,7 @@ async def test_delete_asks_then_deletes(fake_tg: FakeTelegram, rasa: FakeRasa, b
         await fake_tg.wait_for(lambda: len([t for t in fake_tg.sent_texts() if "wirklich" in t]) == 2)
         fake_tg.press_button(CHAT, message_id, kbd.DELETE_NO)
         await fake_tg.wait_for_text(texts.DELETE_CANCELLED)
-    assert deleted == [str(CHAT)]
+    assert deleted == [f"tg:{CHAT}", str(CHAT)]  # and the id used before the prefix
     assert len(fake_tg.calls_of("answerCallbackQuery")) == 2
     assert fake_tg.calls_of("editMessageReplyMarkup")
 
@@ -369,7 +369,7 @@ async def test_background_tasks_send_reminders_and_stop(fake_tg: FakeTelegram, r
     with get_sessionmaker()() as session:
         session.add(Appointment(code="LOOP23", office_id="kleinwalde_buergerbuero", service_slug="reisepass",
                                 start=start, end=start + dt.timedelta(minutes=20), counter=1, channel="telegram",
-                                reminder_target=str(CHAT), created_at=start))
+                                reminder_target=f"tg:{CHAT}", created_at=start))
         session.commit()
     settings = bridge_settings(rasa.url, reminder_interval=0.05, outbox_retry_interval=0.05,
                                reminder_from_hour=0, reminder_until_hour=24)

@@ -83,10 +83,10 @@ async def test_delete_removes_the_conversation(fake_tg: FakeTelegram, stack_env:
     async with run_bridge(bridge_settings(stack_env.rasa_url, rasa_timeout=60)):
         fake_tg.send_text(chat, "Hallo")
         await fake_tg.wait_for(lambda: fake_tg.calls_of("sendMessage", chat), 60, "greeting")
-        assert tracker_events(stack_env, str(chat)) > 0
+        assert tracker_events(stack_env, f"tg:{chat}") > 0
         fake_tg.send_text(chat, "/loeschen")
         question = await fake_tg.wait_for_text("wirklich löschen", chat)
         message_id = max(m["message_id"] for m in fake_tg.messages.values() if m.get("text") == question.text)
         fake_tg.press_button(chat, message_id, kbd.DELETE_YES)
         await fake_tg.wait_for_text(texts.DELETED, chat)
-    assert tracker_events(stack_env, str(chat)) == 0
+    assert tracker_events(stack_env, f"tg:{chat}") == 0

@@ -319,19 +319,26 @@ def test_microphone_hidden_without_mediarecorder(new_page):
     expect(page.locator(".bw-mic")).to_be_hidden()
 
 
+def conversation_cookie(page) -> dict | None:
+    """The server-issued conversation credential (HttpOnly: invisible to the page's script)."""
+    return next((c for c in page.context.cookies() if c["name"] == "ba_conversation"), None)
+
+
 def test_reload_keeps_history(new_page, shot):
     page = new_page()
     open_widget(page)
     ask(page, QUESTION)
     texts = page.locator(".bw-msg").all_inner_texts()
-    sender = stored(page, "sender")
+    cookie = conversation_cookie(page)
+    assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie").find("ba_conversation") == -1
     chats_before = sum(r.url.endswith("/api/chat") for r in page.requests)
     page.reload()
     page.get_by_role("button", name="Bürgerassistent").click()
     expect(page.locator(".bw-msg")).to_have_count(len(texts))
     assert page.locator(".bw-msg").all_inner_texts() == texts
     expect(page.locator(".bw-bot").last.locator("button.bw-quick", has_text="Nein")).to_be_visible()
-    assert stored(page, "sender") == sender
+    assert conversation_cookie(page)["value"] == cookie["value"]
     assert sum(r.url.endswith("/api/chat") for r in page.requests) == chats_before  # nothing re-sent
     shot(page, "restored")
 
@@ -340,22 +347,22 @@ def test_clear_history(new_page, shot):
     page = new_page()
     open_widget(page)
     ask(page, QUESTION)
-    old = stored(page, "sender")
-    with page.expect_response(lambda r: r.request.method == "DELETE" and "/api/conversation/" in r.url) as resp:
+    old = conversation_cookie(page)["value"]
+    with page.expect_response(lambda r: r.request.method == "DELETE" and r.url.endswith("/api/conversation")) as resp:
         page.get_by_role("button", name="Verlauf löschen").click()
-    assert resp.value.url.endswith("/api/conversation/" + old)
     assert resp.value.ok
+    assert resp.value.json()["deleted"]["events"] > 0
     expect(page.locator(".bw-msg")).to_have_count(1)  # only the greeting
     expect(page.get_by_role("status")).to_have_text("Der Verlauf wurde gelöscht.")
-    new = stored(page, "sender")
-    assert new and new != old and stored(page, "history") == []
+    assert conversation_cookie(page) is None and stored(page, "history") == []
     page.reload()
     page.get_by_role("button", name="Bürgerassistent").click()
     expect(page.locator(".bw-msg")).to_have_count(1)
-    # the next message uses the new sender id
+    # the next message starts a new server-issued conversation
     ask(page, OFFICE_QUESTION)
-    senders = {json.loads(r.post_data)["sender"] for r in page.requests if r.url.endswith("/api/chat")}
-    assert senders == {old, new}
+    new = conversation_cookie(page)["value"]
+    assert new and new != old
+    assert all("sender" not in json.loads(r.post_data) for r in page.requests if r.url.endswith("/api/chat"))
     shot(page, "cleared")
 
 

@@ -2,7 +2,10 @@
  * Embed: <script src="/static/widget.js" data-server="" data-municipality="Kleinwalde"
  *   data-title="Bürgerassistent" data-color="#0b5394" data-logo="/static/logo.svg"
  *   data-greeting="Guten Tag! …" defer></script>
- * Security: bot and user text is only ever set with textContent; links are built as DOM nodes. */
+ * Security: bot and user text is only ever set with textContent; links are built as DOM nodes.
+ * Identity: the server issues the conversation credential. On the server's own site it is an
+ * HttpOnly cookie the script never sees; embedded on another origin (data-server set to another
+ * site) the widget keeps the signed token the server returns in X-Conversation-Token. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -31,12 +34,19 @@
   function save(name, value) {
     try { localStorage.setItem(KEY + name, JSON.stringify(value)); } catch (e) { /* storage full or blocked */ }
   }
-  function newId() {
-    var c = window.crypto;
-    if (c && c.randomUUID) return c.randomUUID();
-    var b = new Uint8Array(16);
-    c.getRandomValues(b);
-    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+  var TOKEN_HEADER = "X-Conversation-Token";
+  var CROSS_ORIGIN = (function () {
+    try { return !!SERVER && new URL(SERVER, location.href).origin !== location.origin; } catch (e) { return false; }
+  })();
+  function credentialHeaders(h) {
+    h = h || {};
+    if (CROSS_ORIGIN) h[TOKEN_HEADER] = load("token", "") || "";
+    return h;
+  }
+  function keepCredential(r) {
+    if (!CROSS_ORIGIN) return;
+    var t = r.headers.get(TOKEN_HEADER);
+    if (t) save("token", t);
   }
   var ICONS = {
     chat: "M4 4h16v12H8l-4 4z",
@@ -116,8 +126,7 @@
   }
 
   /* ---------- state ---------- */
-  var sender = load("sender", null) || newId();
-  save("sender", sender);
+  try { localStorage.removeItem(KEY + "sender"); } catch (e) { /* old client-chosen id: no longer used */ }
   var history = load("history", []);
   if (!Array.isArray(history)) history = [];
   var busy = false, audio = null, recorder = null;
@@ -246,7 +255,7 @@
         if (up.disabled) return;
         b.setAttribute("aria-pressed", "true");
         up.disabled = down.disabled = true;
-        api("/api/feedback", { sender: sender, rating: i ? "down" : "up", text: text })
+        api("/api/feedback", { rating: i ? "down" : "up", text: text })
           .then(function () { say("Danke für Ihre Rückmeldung."); }, function () { say("Die Rückmeldung konnte nicht gesendet werden."); });
       });
     });
@@ -277,8 +286,9 @@
   /* ---------- server ---------- */
   function api(path, body) {
     return fetch(SERVER + path, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+      method: "POST", headers: credentialHeaders({ "Content-Type": "application/json" }), body: JSON.stringify(body)
     }).then(function (r) {
+      keepCredential(r);
       if (!r.ok) return r.json().catch(function () { return {}; }).then(function (d) { throw { status: r.status, error: d.error }; });
       return r;
     });
@@ -308,9 +318,9 @@
   }
 
   function informPlace() {
-    if (!PLACE || load("place", "") === sender) return Promise.resolve();
+    if (!PLACE || load("place", "") === PLACE) return Promise.resolve();
     var msg = "/inform" + JSON.stringify({ place: PLACE });
-    return api("/api/chat", { sender: sender, message: msg }).then(function () { save("place", sender); }, function () {});
+    return api("/api/chat", { message: msg }).then(function () { save("place", PLACE); }, function () {});
   }
 
   /* Send text to the bot; `shown` is what appears in the user's bubble. Resolves true on success. */
@@ -321,7 +331,7 @@
     var row = renderUser(entry);
     setBusy(true);
     return informPlace().then(function () {
-      return api("/api/chat", { sender: sender, message: text });
+      return api("/api/chat", { message: text });
     }).then(function (r) { return r.json(); }).then(function (replies) {
       setBusy(false);
       remember(entry);
@@ -425,7 +435,7 @@
     if (!blob.size) { renderNotice("Die Aufnahme war leer. Bitte versuchen Sie es noch einmal."); return; }
     mic.disabled = true;
     say("Ihre Sprache wird erkannt …");
-    fetch(SERVER + "/api/stt", { method: "POST", headers: { "Content-Type": blob.type || "application/octet-stream" }, body: blob })
+    fetch(SERVER + "/api/stt", { method: "POST", headers: credentialHeaders({ "Content-Type": blob.type || "application/octet-stream" }), body: blob })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (d) {
           if (!r.ok) throw { status: r.status, error: d.error };
@@ -479,17 +489,20 @@
     save("large", on);
   });
   clearBtn.addEventListener("click", function () {
-    var old = sender;
     stopAudio();
     cancelRecording();
-    fetch(SERVER + "/api/conversation/" + encodeURIComponent(old), { method: "DELETE" }).catch(function () {});
-    sender = newId();
-    history = [];
-    save("sender", sender);
-    save("history", history);
-    renderAll();
-    say("Der Verlauf wurde gelöscht.");
-    input.focus();
+    clearBtn.disabled = true;
+    fetch(SERVER + "/api/conversation", { method: "DELETE", headers: credentialHeaders() })
+      .catch(function () {}).then(function () {
+        clearBtn.disabled = false;
+        save("token", "");
+        save("place", "");
+        history = [];
+        save("history", history);
+        renderAll();
+        say("Der Verlauf wurde gelöscht.");
+        input.focus();
+      });
   });
 
   function mount() {

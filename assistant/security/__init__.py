@@ -1,0 +1,1 @@
+"""Identity, secrets and input hygiene shared by the web server and the channels."""
