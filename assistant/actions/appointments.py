@@ -17,7 +17,7 @@ from assistant.actions.flow import flow_answers_first
 from assistant.answers import appointments as texts
 from assistant.answers.context import Context
 from assistant.answers.reply import Button, Reply, payload
-from assistant.booking import preferences, service
+from assistant.booking import idempotency, preferences, service
 from assistant.checklist.engine import build
 from assistant.db import get_sessionmaker
 
@@ -99,13 +99,14 @@ def _book(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Context, flow
     office = ctx.kb.offices[flow["office"]]
     name = ctx.kb.services[flow["service"]].name
     try:
+        key = idempotency.make_key(tracker.sender_id, flow.get("flow_id"), "book")
         if flow.get("reschedule"):
-            booking = service.reschedule(sm, ctx.kb, flow["reschedule"], start, ctx.now, ctx.tz)
+            booking = service.reschedule(sm, ctx.kb, flow["reschedule"], start, ctx.now, ctx.tz, idempotency_key=key)
         else:
             channel = tracker.get_latest_input_channel()
             target = tracker.sender_id if channel == "telegram" else None
             booking = service.book(sm, ctx.kb, office.id, flow["service"], start, ctx.now, ctx.tz,
-                                   channel=channel, reminder_target=target)
+                                   channel=channel, reminder_target=target, idempotency_key=key)
     except service.SlotTaken:
         return _offer(dispatcher, ctx, flow, prefix=texts.taken())
     except service.BookingError as exc:
@@ -220,7 +221,8 @@ def continue_cancel(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Con
     text = tracker.latest_message.get("text") or ""
     if flow.get("stage") == "confirm":
         if intent == "affirm":
-            booking = service.cancel(get_sessionmaker(), flow["code"])
+            booking = service.cancel(get_sessionmaker(), flow["code"], now=ctx.now, idempotency_key=idempotency.make_key(
+                tracker.sender_id, flow.get("flow_id"), "cancel"))
             if booking is None:
                 send(dispatcher, Reply("utter_cancel_done", "Dieser Termin war schon abgesagt."))
             else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import secrets
 import threading
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
@@ -151,6 +152,9 @@ def get_flow(tracker: Tracker) -> dict[str, Any]:
 
 
 def set_flow(flow: Optional[dict[str, Any]]) -> SlotSet:
+    """Store the flow state; a flow without ``flow_id`` gets one (idempotency keys use it)."""
+    if flow and not flow.get("flow_id"):
+        flow = {**flow, "flow_id": secrets.token_hex(8)}
     return SlotSet("flow", json.dumps(flow, ensure_ascii=False) if flow else None)
 
 

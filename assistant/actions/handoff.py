@@ -95,11 +95,13 @@ def continue_callback(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: C
             preferred = "egal"
         else:
             preferred = text.strip()[:120]
-        from assistant.booking import service
+        from assistant.booking import idempotency, service
         from assistant.db import get_sessionmaker
 
+        key = idempotency.make_key(tracker.sender_id, flow.get("flow_id"), "callback")
         with get_sessionmaker()() as session:
-            service.add_callback(session, flow.get("office"), flow.get("topic", ""), flow["phone"], preferred, ctx.now)
+            service.add_callback(session, flow.get("office"), flow.get("topic", ""), flow["phone"], preferred, ctx.now,
+                                 idempotency_key=key)
         send(dispatcher, Reply("utter_callback_done",
                                "Danke! Ihre Bitte um Rückruf ist gespeichert. Wir melden uns zu den Öffnungszeiten. "
                                "Ihre Nummer wird nur dafür verwendet und danach gelöscht."))

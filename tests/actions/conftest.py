@@ -113,6 +113,11 @@ class Chat:
     def flow(self) -> dict[str, Any]:
         return json.loads(self.slots["flow"]) if self.slots.get("flow") else {}
 
+    @property
+    def flow_state(self) -> dict[str, Any]:
+        """The flow without its random ``flow_id`` (compared in tests)."""
+        return {k: v for k, v in self.flow.items() if k != "flow_id"}
+
 
 @pytest.fixture(scope="session")
 def kb():

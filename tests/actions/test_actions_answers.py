@@ -10,7 +10,7 @@ def test_office_without_municipality_asks_then_answers(chat, kb):
     turn = chat.say("ask_office", "Wo ist das Bürgerbüro?")
     assert turn.keys == ["utter_ask_municipality"]
     assert {b["title"] for b in turn.buttons()} == {m.name for m in kb.municipalities.values()}
-    assert chat.flow == {"type": "pending", "topic": "office", "resume": None, "destination": None}
+    assert chat.flow_state == {"type": "pending", "topic": "office", "resume": None, "destination": None}
 
     turn = chat.say("inform", "Kleinwalde", {"place": "Kleinwalde"})
     assert turn.keys == ["utter_office"]
