@@ -46,6 +46,15 @@ class Settings:
     tracker_database_url: str = field(default_factory=lambda: _env("ASSISTANT_TRACKER_DATABASE_URL", ""))
     timezone: str = field(default_factory=lambda: _env("ASSISTANT_TIMEZONE", "Europe/Berlin"))
     rasa_url: str = field(default_factory=lambda: _env("ASSISTANT_RASA_URL", "http://127.0.0.1:5005"))
+    # scaled profile: every Rasa replica directly (not the load balancer); staff publish loads the
+    # new model into each of them. Empty: just rasa_url.
+    rasa_replica_urls_raw: str = field(default_factory=lambda: _env("ASSISTANT_RASA_REPLICA_URLS", ""))
+    # the action server(s) the deep health check asks (comma-separated base URLs); empty: no check
+    action_server_urls_raw: str = field(default_factory=lambda: _env("ASSISTANT_ACTION_SERVER_URLS", ""))
+    # said to residents when a turn cannot be answered or stored ("Gerade gibt es eine Störung ...")
+    outage_phone: str = field(default_factory=lambda: _env("ASSISTANT_OUTAGE_PHONE", "030 23125 100"))
+    # seconds the web proxy waits for Rasa before telling the resident about a disturbance
+    rasa_timeout_s: float = field(default_factory=lambda: _env_float("ASSISTANT_RASA_TIMEOUT_SECONDS", 30.0))
     action_port: int = field(default_factory=lambda: _env_int("ASSISTANT_ACTION_PORT", 5055))
     web_host: str = field(default_factory=lambda: _env("ASSISTANT_WEB_HOST", "127.0.0.1"))
     web_port: int = field(default_factory=lambda: _env_int("ASSISTANT_WEB_PORT", 8080))
@@ -72,6 +81,16 @@ class Settings:
     telegram_base_url: str = field(default_factory=lambda: _env("TELEGRAM_BASE_URL", ""))
     telegram_webhook_secret: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_SECRET", ""))
     telegram_webhook_url: str = field(default_factory=lambda: _env("TELEGRAM_WEBHOOK_URL", ""))
+
+    @property
+    def rasa_replica_urls(self) -> tuple[str, ...]:
+        """Every Rasa server a new model must reach (ASSISTANT_RASA_REPLICA_URLS, else rasa_url)."""
+        urls = tuple(u.strip().rstrip("/") for u in self.rasa_replica_urls_raw.split(",") if u.strip())
+        return urls or (self.rasa_url.rstrip("/"),)
+
+    @property
+    def action_server_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip().rstrip("/") for u in self.action_server_urls_raw.split(",") if u.strip())
 
     @property
     def effective_tracker_url(self) -> str:

@@ -43,7 +43,7 @@ from assistant.voice.errors import DEFAULT_INPUT_MESSAGE, VoiceError
 
 from . import keyboard as kbd
 from . import texts
-from .rasa_client import RasaClient, RasaError, RasaUnavailable
+from .rasa_client import RasaClient, RasaError, RasaNoAnswer, RasaUnavailable
 from .reminders import send_due_reminders
 from .retry import RetryingRateLimiter, with_retries
 from .settings import BridgeSettings
@@ -309,6 +309,10 @@ class Bridge:
             logger.warning("Rasa unavailable, message kept in the outbox: %s", exc)
             self.state.outbox_add(chat_id, text, spoken)
             await self.send_text(bot, chat_id, texts.RASA_DOWN)
+            return False
+        except RasaNoAnswer as exc:
+            logger.error("Rasa gave no answer: %s", exc)
+            await self.send_text(bot, chat_id, texts.outage(self.settings.outage_phone))
             return False
         except RasaError as exc:
             logger.error("Rasa error: %s", exc)
