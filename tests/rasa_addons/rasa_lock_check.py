@@ -34,7 +34,8 @@ async def worker(kind: str) -> None:
 
     async def turn(cid: str) -> None:
         try:
-            async with store.lock(cid, lock_lifetime=60, wait_time_in_seconds=0.05):
+            # Rasa's store: short ticket lifetime, else every race costs a 60 s wait for expiry
+            async with store.lock(cid, lock_lifetime=60 if kind == "atomic" else 3, wait_time_in_seconds=0.05):
                 value = int(CLIENT.get(f"count:{cid}") or 0)
                 await asyncio.sleep(0.01)
                 CLIENT.set(f"count:{cid}", value + 1)
@@ -42,7 +43,10 @@ async def worker(kind: str) -> None:
             CLIENT.incr("lock_errors")
 
     CLIENT.incr("ready")
+    give_up = time.monotonic() + 600  # never outlive a parent that died
     while not CLIENT.exists("go"):  # both replicas start at the same instant
+        if time.monotonic() > give_up:
+            raise SystemExit("no start signal")
         await asyncio.sleep(0.001)
     await asyncio.gather(*(turn(f"c{c}") for c in range(CONVERSATIONS) for _ in range(PER_CONVERSATION)))
 
