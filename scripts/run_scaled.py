@@ -91,7 +91,7 @@ def main() -> int:
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
                SANIC_HOST="127.0.0.1",
                PYTHONPATH=str(ROOT) + (os.pathsep + os.environ["PYTHONPATH"] if os.environ.get("PYTHONPATH") else ""))
-    sup = Supervisor(ROOT, logs, env)
+    sup = Supervisor(ROOT, logs, env, probe_failures=4, probe_timeout=10)  # busy replicas answer slowly
     state_file = var / "state.json"
     state: dict = {}
 

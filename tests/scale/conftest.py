@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -142,7 +143,9 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
         if shutil.which(binary) is None and not Path(f"/usr/sbin/{binary}").exists():
             pytest.skip(f"{binary} not installed (make install installs it)")
     var = tmp_path_factory.mktemp("scaled")
-    pg = Postgres(var / "pg").start()
+    # not below pytest's 0700 temp folder: as root, PostgreSQL runs as "postgres" and must reach it
+    pg_base = Path(tempfile.mkdtemp(prefix="assistant-scale-pg-"))
+    pg = Postgres(pg_base).start()
     redis = Redis(var / "redis").start()
     env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), ASSISTANT_PG_HOST="127.0.0.1", ASSISTANT_PG_PORT=str(pg.port),
                ASSISTANT_PG_USER="postgres", ASSISTANT_REDIS_HOST="127.0.0.1", ASSISTANT_REDIS_PORT=str(redis.port),
@@ -169,7 +172,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
             pg.stop("immediate")
         except Exception:  # noqa: BLE001 - best effort
             pass
-        shutil.rmtree(var / "pg", ignore_errors=True)
+        shutil.rmtree(pg_base, ignore_errors=True)
 
 
 def kill_child(scaled: Scaled, name: str) -> int:
