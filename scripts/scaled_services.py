@@ -153,10 +153,11 @@ http {{
   client_max_body_size 2m;
 
   # Rasa replicas. A replica that refuses connections is skipped (the request was not sent yet) and
-  # left out for 5 s; a message already sent is never replayed to a second replica.
+  # left out for 5 s; a message already sent is never replayed to a second replica. No keepalive
+  # pool here: a pooled connection to a replica that died accepts the request and then breaks, and
+  # nginx may not replay it (the turn could have been stored) - a fresh connect fails cleanly.
   upstream rasa {{
 {rasa_servers}
-    keepalive 32;
   }}
   # Action servers. Actions that write are idempotent (booking keys), so a request whose server
   # died mid-way is replayed to the next one (non_idempotent).
@@ -168,8 +169,6 @@ http {{
     listen 127.0.0.1:{rasa_port};
     location / {{
       proxy_pass http://rasa;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
       proxy_connect_timeout 2s;
       proxy_read_timeout 120s;
       proxy_next_upstream error timeout;
