@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     tracker_database_url: str = ""           # Rasa's SQL tracker store; default sqlite var/rasa_tracker.db
     timezone: str = "Europe/Berlin"
     rasa_url: str = "http://127.0.0.1:5005"
+    # scaled profile: every Rasa replica directly (not the load balancer); staff publish loads the
+    # new model into each of them. Empty: just rasa_url.
+    rasa_replica_urls_raw: str = Field("", validation_alias="ASSISTANT_RASA_REPLICA_URLS")
+    # the action server(s) the deep health check asks (comma-separated base URLs); empty: no check
+    action_server_urls_raw: str = Field("", validation_alias="ASSISTANT_ACTION_SERVER_URLS")
+    # said to residents when a turn cannot be answered or stored ("Gerade gibt es eine Störung ...")
+    outage_phone: str = "030 23125 100"
+    # seconds the web proxy waits for Rasa before telling the resident about a disturbance
+    rasa_timeout_s: float = Field(30.0, validation_alias="ASSISTANT_RASA_TIMEOUT_SECONDS")
     action_port: int = 5055
     # --- web ---
     web_host: str = "127.0.0.1"
@@ -184,6 +193,16 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
+
+    @property
+    def rasa_replica_urls(self) -> tuple[str, ...]:
+        """Every Rasa server a new model must reach (ASSISTANT_RASA_REPLICA_URLS, else rasa_url)."""
+        urls = tuple(u.strip().rstrip("/") for u in self.rasa_replica_urls_raw.split(",") if u.strip())
+        return urls or (self.rasa_url.rstrip("/"),)
+
+    @property
+    def action_server_urls(self) -> tuple[str, ...]:
+        return tuple(u.strip().rstrip("/") for u in self.action_server_urls_raw.split(",") if u.strip())
 
     @property
     def effective_tracker_url(self) -> str:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the project needs. Idempotent; needs root (or sudo).
 set -euo pipefail
-PKGS=(chromium espeak-ng sox postgresql redis-server)
+PKGS=(chromium espeak-ng sox postgresql redis-server nginx-light)
 VOICE_PKG=libttspico-utils
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 

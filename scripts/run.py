@@ -17,6 +17,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from supervise import answers  # noqa: E402
 
 
 def env() -> dict[str, str]:
@@ -136,23 +139,47 @@ def main() -> int:
                        str(ROOT / "credentials.yml")])
         spawn("web", [str(VENV / "app/bin/python"), "-m", "assistant.web"])
         wait_http(f"http://127.0.0.1:{args.action_port}/health", 60, "Action-Server", procs)
-        wait_http(f"http://127.0.0.1:{args.web_port}/healthz", 60, "Webserver", procs)
+        wait_http(f"http://127.0.0.1:{args.web_port}/livez", 60, "Webserver", procs)
         wait_http(f"http://127.0.0.1:{args.rasa_port}/status?token={token}", 400, "Rasa", procs)
         print(f"\nBereit nach {time.monotonic() - started:.0f} s. Demo-Seite: http://127.0.0.1:{args.web_port}/\n"
               "Beenden mit Strg+C.", flush=True)
         if args.exit_when_ready:
             return 0
         restarts: list[float] = []
+        # liveness over HTTP, not only the PID: a server can stop listening while its process lives
+        probes = {"actions": f"http://127.0.0.1:{args.action_port}/health",
+                  "rasa": f"http://127.0.0.1:{args.rasa_port}/",
+                  "web": f"http://127.0.0.1:{args.web_port}/livez"}
+        failures = {name: 0 for name in probes}
+        answered = {name: True for name in probes}  # all three answered above
+        last_probe = time.monotonic()
         while True:
             time.sleep(1)
+            probe_now = time.monotonic() - last_probe >= 5
+            if probe_now:
+                last_probe = time.monotonic()
             for name, p in list(by_name.items()):
-                if p.poll() is None:
+                reason = None
+                if p.poll() is not None:
+                    reason = f"wurde beendet (Code {p.returncode})"
+                elif probe_now and name in probes:
+                    if answers(probes[name], 5):
+                        failures[name], answered[name] = 0, True
+                    elif answered[name]:
+                        failures[name] += 1
+                        if failures[name] >= 3:
+                            reason = "antwortet nicht mehr"
+                if reason is None:
                     continue
                 restarts = [t for t in restarts if time.monotonic() - t < 60] + [time.monotonic()]
                 if len(restarts) > 5:
                     print("Prozesse stürzen wiederholt ab; siehe var/log/. Stoppe alle.", file=sys.stderr)
                     return 1
-                print(f"{name} wurde beendet (Code {p.returncode}); starte neu …", flush=True)
+                print(f"{name} {reason}; starte neu …", flush=True)
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait(10)
+                failures[name], answered[name] = 0, False  # counts again once it answered after the restart
                 spawn(name, specs[name])
     except KeyboardInterrupt:
         print("\nStoppe …", flush=True)

@@ -32,7 +32,7 @@ mark() { local name=$1; shift; hash_of "$@" > "$STAMPS/$name"; }
 
 # --- system packages (Debian) ------------------------------------------------------------
 if ! is_current system scripts/install_system.sh; then
-  step "System packages (Debian): chromium, SVOX Pico, espeak-ng, ffmpeg libs, PostgreSQL, Redis"
+  step "System packages (Debian): chromium, SVOX Pico, espeak-ng, ffmpeg libs, PostgreSQL, Redis, nginx"
   bash scripts/install_system.sh
   mark system scripts/install_system.sh
 fi

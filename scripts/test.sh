@@ -8,21 +8,21 @@ start=$(date +%s)
 fail=0
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-step "1/5 Lint (ruff) and knowledge base check"
+step "1/6 Lint (ruff) and knowledge base check"
 .venv/app/bin/ruff check assistant channels nlu_components scripts tests || fail=1
 .venv/app/bin/assistant kb check || fail=1
 .venv/app/bin/assistant kb nlu >/dev/null || fail=1
 
-step "2/5 rasa data validate --fail-on-warnings"
+step "2/6 rasa data validate --fail-on-warnings"
 .venv/rasa/bin/rasa data validate --fail-on-warnings > var/validate.log 2>&1
 rc=$?
 # Rasa prints warnings for responses used only by custom actions; anything else is a failure.
 if [ $rc -ne 0 ]; then grep -E "Error|error|Warning" var/validate.log | grep -v "is not used in any story" | tail -20; fail=1; fi
 
-step "3/5 Training (skipped if a model for these exact inputs exists)"
+step "3/6 Training (skipped if a model for these exact inputs exists)"
 bash scripts/train.sh || { echo "training failed"; exit 1; }
 
-step "4/5 Conversation tests (rasa test, --fail-on-prediction-errors)"
+step "4/6 Conversation tests (rasa test, --fail-on-prediction-errors)"
 rm -rf results/stories
 .venv/rasa/bin/rasa test core --model models/current.tar.gz --stories tests/ --fail-on-prediction-errors \
   --out results/stories > var/rasa_test.log 2>&1
@@ -33,8 +33,12 @@ else
   echo "Conversation tests failed:"; cat results/stories/failed_test_stories.yml 2>/dev/null | head -60; fail=1
 fi
 
-step "5/5 pytest (unit, actions, REST against the real model, browser, Telegram, voice)"
-.venv/app/bin/python -m pytest -q -p no:cacheprovider "$@"
+step "5/6 pytest (unit, actions, REST against the real model, browser, Telegram, voice)"
+.venv/app/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/scale "$@"
+[ $? -eq 0 ] || fail=1
+
+step "6/6 Scale tests (make test-scale: PostgreSQL, Redis, nginx, 2 Rasa replicas, 2 action servers)"
+.venv/app/bin/python -m pytest -q -p no:cacheprovider -s tests/scale
 [ $? -eq 0 ] || fail=1
 
 echo

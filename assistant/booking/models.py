@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assistant.db import Base
@@ -73,3 +73,17 @@ class AppointmentOwner(Base):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), primary_key=True)
     conversation_hash: Mapped[Optional[str]] = mapped_column(String(64), index=True, nullable=True)
     phone_hash: Mapped[Optional[str]] = mapped_column(String(64), index=True, nullable=True)
+class IdempotentWrite(Base):
+    """The first result of a write that carried an idempotency key (booking, cancellation,
+    callback request). The unique key makes a second delivery of the same confirmation - a double
+    click, a retry, the same "Ja" reaching two Rasa replicas - return this result instead of
+    writing again. The key is a hash (see :func:`assistant.booking.idempotency.make_key`); the
+    result holds booking data only (code, office, service, times or a callback id)."""
+
+    __tablename__ = "idempotent_write"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    operation: Mapped[str] = mapped_column(String(32))
+    result: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

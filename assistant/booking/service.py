@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
+from assistant.booking import idempotency
 from assistant.booking import slots as slots_mod
-from assistant.booking.models import Appointment, AppointmentOwner, CallbackRequest, SlotClaim
+from assistant.booking.models import Appointment, AppointmentOwner, CallbackRequest, IdempotentWrite, SlotClaim
 from assistant.booking.preferences import Preference
 from assistant.kb.loader import KnowledgeBase
 from assistant.kb.schema import Office
@@ -129,6 +131,28 @@ class Booking:
     start: dt.datetime
     end: dt.datetime
 
+    def as_record(self) -> dict[str, str]:
+        return {"code": self.code, "office_id": self.office_id, "service": self.service,
+                "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @classmethod
+    def from_record(cls, data: dict[str, str]) -> "Booking":
+        return cls(data["code"], data["office_id"], data["service"], dt.datetime.fromisoformat(data["start"]),
+                   dt.datetime.fromisoformat(data["end"]))
+
+
+def _first_result(sm: sessionmaker, key: Optional[str], operation: str) -> Optional[tuple[bool, object]]:
+    """(True, result) if a write with ``key`` was already done, else None."""
+    if not key:
+        return None
+    with sm() as session:
+        found = idempotency.find(session, key)
+    if found is None:
+        return None
+    if found[0] != operation:
+        raise ValueError(f"idempotency key reused for {operation!r}, first used for {found[0]!r}")
+    return True, found[1]
+
 
 def _taken(session: Session, office_id: str, since: dt.datetime) -> set[tuple[dt.datetime, int]]:
     rows = session.execute(select(SlotClaim.cell_start, SlotClaim.counter)
@@ -195,10 +219,16 @@ def _validate_slot(kb: KnowledgeBase, office_id: str, service: str, start: dt.da
 def book(sm: sessionmaker, kb: KnowledgeBase, office_id: str, service: str, start: dt.datetime, now: dt.datetime,
          tz: ZoneInfo, channel: Optional[str] = None, reminder_target: Optional[str] = None,
          name: Optional[str] = None, conversation: Optional[str] = None, phone: Optional[str] = None,
-         limits: Optional[OpenLimits] = None) -> Booking:
+         limits: Optional[OpenLimits] = None, idempotency_key: Optional[str] = None) -> Booking:
     """Book one slot. Raises SlotTaken if another booking got it first (decided by the DB),
     BookingError if the slot is not one that could be offered (window, hours, capacity) and
-    TooManyAppointments if ``conversation``/``phone`` already hold the allowed open appointments."""
+    TooManyAppointments if ``conversation``/``phone`` already hold the allowed open appointments.
+
+    With ``idempotency_key``, a second call with the same key (a repeated confirmation, also one
+    running at the same moment in another process) returns the first booking and books nothing."""
+    done = _first_result(sm, idempotency_key, "book")
+    if done is not None:
+        return Booking.from_record(done[1])  # type: ignore[arg-type]
     office, slot = _validate_slot(kb, office_id, service, start, now, tz)
     limits = limits or OpenLimits.from_settings()
     _check_limits(sm, now, conversation, phone, limits)
@@ -215,6 +245,9 @@ def book(sm: sessionmaker, kb: KnowledgeBase, office_id: str, service: str, star
                                    created_at=_db(dt.datetime.now(dt.timezone.utc)))
                 appt.claims = [SlotClaim(office_id=office_id, cell_start=_db(c), counter=counter) for c in slot_cells]
                 session.add(appt)
+                result = Booking(code, office_id, service, slot.start, slot.end)
+                if idempotency_key:
+                    idempotency.record(session, idempotency_key, "book", result.as_record(), now)
                 try:
                     session.flush()
                     if conversation or phone:
@@ -223,11 +256,13 @@ def book(sm: sessionmaker, kb: KnowledgeBase, office_id: str, service: str, star
                             conversation_hash=owner_hash("conversation", conversation) if conversation else None,
                             phone_hash=owner_hash("phone", normalize_phone(phone)) if phone else None))
                     session.commit()
-                    booking = Booking(code, office_id, service, slot.start, slot.end)
                     _recheck_limits(sm, appt.id, now, conversation, phone, limits)
-                    return booking
+                    return result
                 except IntegrityError as exc:
                     session.rollback()
+                    done = _first_result(sm, idempotency_key, "book")
+                    if done is not None:  # the same confirmation won in another process
+                        return Booking.from_record(done[1])  # type: ignore[arg-type]
                     if "code" in str(exc.orig).lower() and "slot_claim" not in str(exc.orig).lower():
                         continue  # code collision: new code, same counter
                     break  # this counter is taken: try the next one
@@ -255,28 +290,53 @@ def get(session: Session, code: str) -> Optional[Appointment]:
     return session.scalars(select(Appointment).where(Appointment.code == code.upper())).first()
 
 
-def cancel(sm: sessionmaker, code: str) -> Optional[Booking]:
-    """Delete the appointment (and its claims): the slot is free again. None if unknown."""
+def cancel(sm: sessionmaker, code: str, idempotency_key: Optional[str] = None,
+           now: Optional[dt.datetime] = None) -> Optional[Booking]:
+    """Delete the appointment (and its claims): the slot is free again. None if unknown.
+
+    With ``idempotency_key``, a repeated cancellation returns what the first one returned."""
+    done = _first_result(sm, idempotency_key, "cancel")
+    if done is not None:
+        return Booking.from_record(done[1]) if done[1] else None  # type: ignore[arg-type]
+    now = now or dt.datetime.now(dt.timezone.utc)
     with sm() as session:
         appt = get(session, code)
-        if appt is None:
-            return None
-        booking = Booking(appt.code, appt.office_id, appt.service_slug, utc(appt.start), utc(appt.end))
-        session.delete(appt)
-        session.commit()
+        booking = None
+        if appt is not None:
+            booking = Booking(appt.code, appt.office_id, appt.service_slug, utc(appt.start), utc(appt.end))
+            session.delete(appt)
+        if idempotency_key:
+            idempotency.record(session, idempotency_key, "cancel", booking.as_record() if booking else None, now)
+        try:
+            session.commit()
+        except (IntegrityError, StaleDataError):  # the same cancellation ran at the same moment
+            session.rollback()
+            done = _first_result(sm, idempotency_key, "cancel")
+            if done is None:
+                raise
+            return Booking.from_record(done[1]) if done[1] else None  # type: ignore[arg-type]
         return booking
 
 
 def reschedule(sm: sessionmaker, kb: KnowledgeBase, code: str, start: dt.datetime, now: dt.datetime,
-               tz: ZoneInfo) -> Booking:
-    """Book the new slot first, then free the old one; the code stays the same."""
+               tz: ZoneInfo, idempotency_key: Optional[str] = None) -> Booking:
+    """Book the new slot first, then free the old one; the code stays the same.
+
+    With ``idempotency_key``, a repeated confirmation returns the first result."""
+    done = _first_result(sm, idempotency_key, "book")
+    if done is not None:
+        first = Booking.from_record(done[1])  # type: ignore[arg-type]
+        with sm() as session:
+            if get(session, first.code) is None:  # the swap below completed: report the kept code
+                return Booking(code, first.office_id, first.service, first.start, first.end)
     with sm() as session:
         old = get(session, code)
         if old is None:
             raise BookingError("Zu diesem Buchungscode finde ich keinen Termin.")
         office_id, service = old.office_id, old.service_slug
         channel, target, name = old.channel, old.reminder_target, old.name
-    new = book(sm, kb, office_id, service, start, now, tz, channel=channel, reminder_target=target, name=name)
+    new = book(sm, kb, office_id, service, start, now, tz, channel=channel, reminder_target=target, name=name,
+               idempotency_key=idempotency_key)
     with sm() as session:
         old_row = get(session, code)
         new_row = get(session, new.code)
@@ -318,14 +378,34 @@ def purge(session: Session, now: dt.datetime, retention_days: int) -> int:
     cutoff = _db(now - dt.timedelta(days=retention_days))
     n = session.execute(delete(Appointment).where(Appointment.end < cutoff)).rowcount or 0
     n += session.execute(delete(CallbackRequest).where(CallbackRequest.created_at < cutoff)).rowcount or 0
+    n += session.execute(delete(IdempotentWrite).where(IdempotentWrite.created_at < cutoff)).rowcount or 0
     session.commit()
     return n
 
 
 def add_callback(session: Session, office_id: Optional[str], topic: str, phone: str, preferred_time: str,
-                 now: dt.datetime) -> CallbackRequest:
+                 now: dt.datetime, idempotency_key: Optional[str] = None) -> CallbackRequest:
+    """Store a callback request. With ``idempotency_key``, a repeated request returns the first one."""
+
+    def first() -> Optional[CallbackRequest]:
+        found = idempotency.find(session, idempotency_key) if idempotency_key else None
+        return session.get(CallbackRequest, found[1]["id"]) if found else None
+
+    existing = first()
+    if existing is not None:
+        return existing
     req = CallbackRequest(office_id=office_id, topic=topic[:300], phone=phone[:40],
                           preferred_time=preferred_time[:120], created_at=_db(now))
     session.add(req)
-    session.commit()
+    if idempotency_key:
+        session.flush()
+        idempotency.record(session, idempotency_key, "callback", {"id": req.id}, now)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = first()
+        if existing is None:
+            raise
+        return existing
     return req

@@ -206,7 +206,24 @@ class TrainingManager:
         return None
 
     async def _publish(self, model: str, log_path: Path) -> tuple[bool, str]:
-        url = self.settings.rasa_url.rstrip("/") + "/model"
+        """Load ``model`` into every Rasa replica (ASSISTANT_RASA_REPLICA_URLS), one after the other,
+        so that at most one replica is busy loading while the others answer."""
+        urls = self.settings.rasa_replica_urls
+        failed: list[str] = []
+        for base in urls:
+            ok, message = await self._publish_one(base, model, log_path)
+            if not ok:
+                failed.append(f"{base}: {message}")
+        if not failed:
+            return True, ""
+        if len(urls) == 1:
+            return False, failed[0].split(": ", 1)[1]
+        return False, (f"Das Modell wurde nur auf {len(urls) - len(failed)} von {len(urls)} Rasa-Servern geladen; "
+                       "die Server antworten jetzt unterschiedlich. Bitte erneut veröffentlichen. "
+                       + " ".join(failed))
+
+    async def _publish_one(self, base: str, model: str, log_path: Path) -> tuple[bool, str]:
+        url = base.rstrip("/") + "/model"
         self._log(log_path, f"PUT {url}  model_file={model}")
         try:
             async with aiohttp.ClientSession() as http:

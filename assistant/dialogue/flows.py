@@ -7,6 +7,7 @@ import logging
 import re
 from typing import Any, Optional
 
+from assistant.booking.idempotency import make_key
 from assistant.answers import appointments as texts
 from assistant.answers import checklists
 from assistant.answers.reply import Button, Reply, payload
@@ -392,13 +393,14 @@ class BookingFlow(Flow):
         sm = env.sm()
         try:
             if fs.get("reschedule"):
-                booking = service.reschedule(sm, kb, fs.get("reschedule"), start, env.now, env.tz)
+                booking = service.reschedule(sm, kb, fs.get("reschedule"), start, env.now, env.tz,
+                                             idempotency_key=make_key(turn.sender, fs.flow_id, "reschedule"))
             else:
                 target = turn.sender if turn.channel == "telegram" else None
                 kwargs: dict[str, Any] = {"channel": turn.channel, "reminder_target": target, "name": fs.get("name"),
                                           "conversation": turn.sender}
                 booking = _call_book(service, sm, kb, office.id, fs.get("service"), start, env, kwargs,
-                                     f"{turn.sender}:{fs.flow_id}")
+                                     make_key(turn.sender, fs.flow_id, "book"))
         except service.SlotTaken:
             self._offer(env, state, fs, out, prefix=texts.taken())
             return
@@ -445,13 +447,9 @@ class BookingFlow(Flow):
 
 
 def _call_book(service: Any, sm: Any, kb: Any, office_id: str, slug: str, start: dt.datetime, env: Env,
-               kwargs: dict[str, Any], key: str) -> Any:
-    """service.book, with the idempotency key where the booking API takes one (helper x17's change)."""
-    import inspect
-
-    if "idempotency_key" in inspect.signature(service.book).parameters:
-        kwargs["idempotency_key"] = key
-    return service.book(sm, kb, office_id, slug, start, env.now, env.tz, **kwargs)
+               kwargs: dict[str, Any], key: Optional[str]) -> Any:
+    """service.book with the flow's idempotency key: a repeated "Ja" returns the first booking."""
+    return service.book(sm, kb, office_id, slug, start, env.now, env.tz, idempotency_key=key, **kwargs)
 
 
 # ------------------------------------------------------------------ cancel (and reschedule by code)
@@ -518,7 +516,8 @@ class CancelFlow(Flow):
 
         if fs.stage == "confirm":
             if turn.yes_no is True:
-                booking = service.cancel(env.sm(), fs.get("code"))
+                booking = service.cancel(env.sm(), fs.get("code"), now=env.now,
+                                         idempotency_key=make_key(turn.sender, fs.flow_id, "cancel"))
                 if state.booked_code == fs.get("code"):
                     state.booked_code = None
                 if booking is None:
@@ -616,7 +615,8 @@ class CallbackFlow(Flow):
         from assistant.booking import service
 
         with env.sm()() as session:
-            service.add_callback(session, fs.get("office"), fs.get("topic", ""), fs.get("phone"), preferred, env.now)
+            service.add_callback(session, fs.get("office"), fs.get("topic", ""), fs.get("phone"), preferred, env.now,
+                                 idempotency_key=make_key(turn.sender, fs.flow_id, "callback"))
         out.add(Reply("utter_callback_done",
                       "Danke! Ihre Bitte um Rückruf ist gespeichert. Wir melden uns zu den Öffnungszeiten. "
                       "Ihre Nummer wird nur dafür verwendet und danach gelöscht."))

@@ -213,7 +213,6 @@ def transport_reply(env: Env, ctx: Context, kind: str, topic: str) -> Optional[R
 
 def answer(env: Env, state: DialogueState, topic: str, ctx: Context, turn: Optional[Turn] = None) -> Reply:
     """The answer to ``topic`` (context is complete); records what it was about."""
-    kb = env.kb
     special = special_answer(ctx, turn.text) if turn is not None and not turn.is_payload else None
     if special is not None:
         reply = special  # e.g. moving within Germany: no Abmeldung needed

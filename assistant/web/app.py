@@ -12,7 +12,8 @@ Routes
   POST /api/feedback           {"rating": "up"|"down", "text"} (for the caller's conversation)
   GET  /liste/TOKEN            printable personal checklist
   GET  /termin/CODE.ics        calendar file of a booking
-  GET  /healthz                liveness
+  GET  /healthz                readiness: Rasa answers (?deep=1: tracker/lock store, action servers)
+  GET  /livez                  liveness of this process
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from assistant.web import conversations
 from assistant.web.errors import german_errors
 from assistant.web.guards import check_origin, client_address, read_json_object, read_limited
 from assistant.web.ratelimit import RateLimiter
+from assistant.web.resilience import health, outage_response, replies_are_an_answer
 
 logger = logging.getLogger(__name__)
 WEB_DIR = ROOT / "channels" / "web"
@@ -134,14 +136,15 @@ async def chat(request: web.Request) -> web.Response:
     payload: dict[str, Any] = {"sender": conv.sender, "message": message, "input_channel": "web"}
     url = settings.rasa_url.rstrip("/") + "/webhooks/rest/webhook"
     try:
-        async with request.app[HTTP].post(url, json=payload, timeout=aiohttp.ClientTimeout(total=60)) as resp:
+        async with request.app[HTTP].post(url, json=payload,
+                                          timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_s)) as resp:
             if resp.status != 200:
-                logger.warning("Rasa answered HTTP %s", resp.status)
-                return json_error(502, "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.")
+                return outage_response(settings, f"Rasa answered HTTP {resp.status}")
             replies = await resp.json()
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        logger.warning("Rasa not reachable: %s", type(exc).__name__)
-        return json_error(503, "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.")
+        return outage_response(settings, f"Rasa not reachable: {type(exc).__name__}")
+    if not replies_are_an_answer(replies):
+        return outage_response(settings, "Rasa answered without a message (an action or a store failed)")
     response = web.json_response(replies)
     conversations.hand_out(request, response, conv, settings.secure_cookies)
     return response
@@ -284,6 +287,15 @@ async def ics(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Readiness for a load balancer: Rasa answers; ``?deep=1`` also checks tracker store, lock
+    store and action servers (see :func:`assistant.web.resilience.health`). 503 when failing."""
+    healthy, checks = await health(request.app[HTTP], request.app[SETTINGS], deep=request.query.get("deep") == "1")
+    return web.json_response({"status": "ok" if healthy else "failing", "checks": checks},
+                             status=200 if healthy else 503)
+
+
+async def livez(request: web.Request) -> web.Response:
+    """Liveness: the web server itself answers (what scripts/run.py watches)."""
     return web.json_response({"status": "ok"})
 
 
@@ -344,6 +356,7 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
     app.router.add_get("/liste/{token}", checklist_page)
     app.router.add_get("/termin/{code}.ics", ics)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
     try:
         from assistant.curation.web import setup_staff_routes
     except ModuleNotFoundError:

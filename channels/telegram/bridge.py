@@ -44,7 +44,7 @@ from . import keyboard as kbd
 from . import texts
 from assistant.security.text import MessageTooLong, clean_message, clean_text
 
-from .rasa_client import RasaClient, RasaError, RasaUnavailable, sender_for
+from .rasa_client import RasaClient, RasaError, RasaNoAnswer, RasaUnavailable, sender_for
 from .reminders import send_due_reminders
 from .retry import RetryingRateLimiter, with_retries
 from .settings import BridgeSettings
@@ -314,6 +314,10 @@ class Bridge:
             logger.warning("Rasa unavailable, message kept in the outbox: %s", exc)
             self.state.outbox_add(chat_id, text, spoken)
             await self.send_text(bot, chat_id, texts.RASA_DOWN)
+            return False
+        except RasaNoAnswer as exc:
+            logger.error("Rasa gave no answer: %s", exc)
+            await self.send_text(bot, chat_id, texts.outage(self.settings.outage_phone))
             return False
         except RasaError as exc:
             logger.error("Rasa error: %s", exc)

@@ -37,6 +37,10 @@ class RasaUnavailable(RasaError):
     """Rasa could not be reached or is temporarily failing; retry later."""
 
 
+class RasaNoAnswer(RasaError):
+    """Rasa answered HTTP 200 with no message: an action or a store failed during the turn."""
+
+
 class RasaClient:
     """Forwards one message per call and returns Rasa's bot messages."""
 
@@ -73,4 +77,7 @@ class RasaClient:
             raise RasaError(f"Rasa sent invalid JSON: {exc}") from exc
         if not isinstance(data, list):
             raise RasaError(f"Rasa sent {type(data).__name__}, expected a list")
-        return [m for m in data if isinstance(m, dict)]
+        messages = [m for m in data if isinstance(m, dict)]
+        if not messages:
+            raise RasaNoAnswer("Rasa answered without a message")
+        return messages

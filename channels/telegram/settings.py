@@ -28,6 +28,7 @@ class BridgeSettings:
     var_dir: Path
     timezone: str = "Europe/Berlin"
     retention_days: int = 14
+    outage_phone: str = ""
     #: Root of the Bot API server (``TELEGRAM_BASE_URL``, e.g. ``http://127.0.0.1:8081`` for a local
     #: Bot API server or a test fake); empty = api.telegram.org.
     base_url: str = ""
@@ -59,6 +60,7 @@ class BridgeSettings:
             var_dir=s.var_dir,
             timezone=s.timezone,
             retention_days=s.appointment_retention_days,
+            outage_phone=s.outage_phone,
             base_url=t.base_url,
             webhook_secret=t.webhook_secret,
             webhook_url=t.webhook_url,

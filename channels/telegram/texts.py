@@ -94,6 +94,13 @@ RASA_DOWN = (
     "sobald ich wieder da bin. Sie müssen nichts tun."
 )
 RASA_ERROR = "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal."
+
+
+def outage(phone: str) -> str:
+    """A turn could not be answered or stored (an action or a database failed)."""
+    call = f" Wenn es eilt, rufen Sie uns an: {phone}." if phone else ""
+    return ("Gerade gibt es eine Störung, deshalb konnte ich Ihre Nachricht nicht bearbeiten. "
+            "Bitte schicken Sie sie in einer Minute noch einmal." + call)
 NO_ANSWER = "Dazu kann ich leider nichts sagen. Bitte formulieren Sie Ihre Frage etwas anders."
 INTERNAL_ERROR = "Entschuldigung, da ist etwas schiefgegangen. Bitte versuchen Sie es noch einmal."
 ONLY_TEXT = "Ich verstehe Text und Sprachnachrichten. Bitte schreiben Sie Ihre Frage oder sprechen Sie sie ein."

@@ -122,6 +122,11 @@ class Chat:
         fs = self.state.flow
         return {"type": fs.type, "stage": fs.stage, **fs.data} if fs else {}
 
+    @property
+    def flow_state(self) -> dict[str, Any]:
+        """The flow without its random ``flow_id`` (compared in tests)."""
+        return {k: v for k, v in self.flow.items() if k != "flow_id"}
+
 
 @pytest.fixture(scope="session")
 def kb():

@@ -65,6 +65,22 @@ def test_book_offer_choose_confirm_done(chat, session, public_url):
     assert any(u.startswith(f"{public_url}/liste/") for u in urls)
 
 
+def test_confirmation_delivered_twice_books_once(chat, session):
+    """Two replicas (or a retry) run the same "Ja" on the same tracker state: one appointment,
+    and both answers name its code. The flow id that keys it stays the same through the flow."""
+    turn = start_booking(chat)
+    flow_id = chat.state.flow.flow_id
+    turn = chat.click(slot_buttons(turn)[0])
+    assert chat.state.flow.flow_id == flow_id
+    before = dict(chat.slots)
+    first = chat.click(turn.buttons()[0])
+    chat.slots = before  # the second delivery sees the tracker as it was before the first
+    second = chat.click(turn.buttons()[0])
+    assert first.keys == second.keys == ["utter_booking_done"]
+    (appt,) = appointments(session)
+    assert appt.code in first.message["text"] and appt.code in second.message["text"]
+
+
 def test_preference_text_filters_offer(chat):
     start_booking(chat)
     turn = chat.say("inform", "lieber Donnerstag nachmittag")
@@ -139,7 +155,7 @@ def test_cancel_with_code_in_message(chat, session, fixed_code):
     booked = _book_first_slot(chat)
     turn = chat.say("cancel_appointment", f"Ich möchte meinen Termin absagen, Code {fixed_code}")
     assert turn.keys == ["utter_booking_confirm"]
-    assert chat.flow == {"type": "cancel", "stage": "confirm", "purpose": "cancel", "code": fixed_code}
+    assert chat.flow_state == {"type": "cancel", "stage": "confirm", "purpose": "cancel", "code": fixed_code}
     assert len(appointments(session)) == 1
     turn = chat.say("affirm", "/affirm")
     assert turn.keys == ["utter_cancel_done"]

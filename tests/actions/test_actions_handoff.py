@@ -11,7 +11,7 @@ def test_callback_when_office_closed(chat, clock, session, kb):
     turn = chat.say("request_human", "Ich möchte mit einem Menschen sprechen", {"place": "Kleinwalde"})
     assert turn.keys == ["utter_callback_ask"]
     assert [b["payload"] for b in turn.buttons()] == ["/affirm", "/deny"]
-    assert chat.flow == {"type": "callback", "stage": "offer", "topic": "allgemeine Frage",
+    assert chat.flow_state == {"type": "callback", "stage": "offer", "topic": "allgemeine Frage",
                          "office": "kleinwalde_buergerbuero"}
 
     turn = chat.say("affirm", "/affirm")

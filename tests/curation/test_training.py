@@ -14,7 +14,7 @@ from assistant.curation.settings import curation_settings
 from assistant.curation.training import AlreadyRunning, TrainingManager
 
 from .conftest import StaffEnv
-from .fake_rasa import LOADED, TOKEN, fake_rasa_app
+from .fake_rasa import LOADED, STATUS, TOKEN, fake_rasa_app
 
 
 async def _manager(env: StaffEnv, fail_publish: bool = False):
@@ -106,3 +106,28 @@ async def test_interrupted_runs_are_marked(staff_env: StaffEnv) -> None:
         assert (await _wait(manager, run_id, staff_env)).status == "published"
     finally:
         await rasa.close()
+
+
+async def test_publish_reaches_every_replica(staff_env: StaffEnv) -> None:
+    """Scaled profile: ASSISTANT_RASA_REPLICA_URLS lists two Rasa servers; both load the model,
+    and one that refuses makes the run fail with a message naming the split."""
+    first = TestServer(fake_rasa_app(str(staff_env.models_dir / "current.tar.gz")))
+    second = TestServer(fake_rasa_app(str(staff_env.models_dir / "current.tar.gz")))
+    await first.start_server()
+    await second.start_server()
+    try:
+        urls = [str(s.make_url("")).rstrip("/") for s in (first, second)]
+        settings = Settings().model_copy(update={"rasa_url": urls[0], "rasa_replica_urls_raw": ",".join(urls),
+                                                 "rasa_token": TOKEN})
+        manager = TrainingManager(settings, curation_settings(), staff_env.sessionmaker())
+        run = await _wait(manager, await manager.start("adam"), staff_env)
+        new = str((staff_env.models_dir / "model-new.tar.gz").resolve())
+        assert run.status == "published"
+        assert first.app[LOADED] == [new] and second.app[LOADED] == [new]
+
+        second.app[STATUS]["fail"] = True
+        back = await _wait(manager, await manager.start("adam", "rollback"), staff_env)
+        assert back.status == "failed" and "1 von 2" in back.message
+    finally:
+        await first.close()
+        await second.close()

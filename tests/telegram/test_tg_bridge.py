@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -9,15 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fake_api import FakeTelegram
+from fake_rasa import FakeRasa, free_port
 
 from assistant.voice.errors import VoiceInputError
 from channels.telegram import bridge as bridge_mod
 from channels.telegram import keyboard as kbd
 from channels.telegram import texts
 from channels.telegram.bridge import RedactToken, configure_logging
-
-from fake_api import FakeTelegram
-from fake_rasa import FakeRasa, free_port
 
 CHAT = 424242
 SLOT_PAYLOAD = '/inform{"option": "slot:kleinwalde_buergerbuero|20261201T0800Z", "note": "' + "x" * 200 + '"}'
@@ -103,9 +103,13 @@ async def test_typed_payloads_and_unknown_commands_are_not_forwarded(fake_tg: Fa
 
 
 async def test_empty_rasa_answer(fake_tg: FakeTelegram, rasa: FakeRasa, bridge_settings, run_bridge) -> None:
-    async with run_bridge(bridge_settings(rasa.url)):
+    """Rasa's HTTP 200 [] means a failed action or store: the resident hears of a disturbance
+    (retry in a minute, a phone number), not "formulieren Sie anders"."""
+    settings = dataclasses.replace(bridge_settings(rasa.url), outage_phone="030 23125 100")
+    async with run_bridge(settings):
         fake_tg.send_text(CHAT, "leer")
-        await fake_tg.wait_for_text(texts.NO_ANSWER)
+        await fake_tg.wait_for_text(texts.outage("030 23125 100"))
+    assert "Störung" in texts.outage("x") and "in einer Minute" in texts.outage("x")
 
 
 async def test_429_is_retried_after_retry_after(fake_tg: FakeTelegram, rasa: FakeRasa, bridge_settings,

@@ -390,6 +390,20 @@ def test_errors_keep_the_text(new_page, shot, status, expected):
     shot(page, f"error-{status}")
 
 
+def test_outage_notice_from_the_server_is_shown(new_page):
+    """The proxy's 503 with "outage" carries the German notice (disturbance, retry, phone)."""
+    page = new_page()
+    notice = "Gerade gibt es eine Störung, deshalb konnte ich Ihre Nachricht nicht bearbeiten. Rufen Sie 030 23125 100 an."
+    page.route("**/api/chat", lambda route: fake_reply(route, {"error": notice, "outage": True}, 503))  # type: ignore[arg-type]
+    open_widget(page)
+    box = page.get_by_label("Ihre Nachricht")
+    box.fill(QUESTION)
+    box.press("Enter")
+    expect(page.locator(".bw-error")).to_contain_text("Gerade gibt es eine Störung")
+    expect(page.locator(".bw-error")).to_contain_text("030 23125 100")
+    expect(box).to_have_value(QUESTION)
+
+
 HOLD_CHAT = """(() => {
   const realFetch = window.fetch;
   window.fetch = (url, init) => {

@@ -289,7 +289,7 @@
       method: "POST", headers: credentialHeaders({ "Content-Type": "application/json" }), body: JSON.stringify(body)
     }).then(function (r) {
       keepCredential(r);
-      if (!r.ok) return r.json().catch(function () { return {}; }).then(function (d) { throw { status: r.status, error: d.error }; });
+      if (!r.ok) return r.json().catch(function () { return {}; }).then(function (d) { throw { status: r.status, error: d.error, outage: d.outage === true }; });
       return r;
     });
   }
@@ -297,6 +297,7 @@
   function errorText(err) {
     if (!err || !err.status) return "Keine Verbindung zum Server. Bitte prüfen Sie Ihre Internetverbindung und versuchen Sie es noch einmal.";
     if (err.status === 429) return "Sie haben sehr viele Nachrichten geschickt. Bitte warten Sie einen Moment und versuchen Sie es dann noch einmal.";
+    if (err.outage && typeof err.error === "string" && err.error) return err.error;  // the server's German notice
     if (err.status >= 500) return "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.";
     return typeof err.error === "string" && err.error ? err.error : "Das hat leider nicht geklappt. Bitte versuchen Sie es noch einmal.";
   }
