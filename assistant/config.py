@@ -57,6 +57,11 @@ class Settings:
     appointment_retention_days: int = field(
         default_factory=lambda: _env_int("ASSISTANT_APPOINTMENT_RETENTION_DAYS", 14)
     )
+    # privacy (assistant/privacy.py): conversations in Rasa's tracker store, saved checklists
+    conversation_retention_days: int = field(
+        default_factory=lambda: _env_int("ASSISTANT_CONVERSATION_RETENTION_DAYS", 30)
+    )
+    checklist_retention_days: int = field(default_factory=lambda: _env_int("ASSISTANT_CHECKLIST_RETENTION_DAYS", 90))
     # voice
     whisper_model_dir: Path = field(
         default_factory=lambda: Path(_env("ASSISTANT_WHISPER_MODEL_DIR", str(ROOT / "var" / "models" / "whisper-base")))

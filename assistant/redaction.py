@@ -144,7 +144,7 @@ def _phonenumbers() -> Any:
 def _phone_hits(text: str) -> Iterable[Hit]:
     pn = _phonenumbers()
     if pn is not None:
-        for match in pn.PhoneNumberMatcher(text, "DE", leniency=pn.Leniency.POSSIBLE):
+        for match in pn.PhoneNumberMatcher(text, "DE", leniency=pn.Leniency.VALID):
             digits = re.sub(r"\D", "", match.raw_string)
             if len(digits) >= 6:
                 yield Hit("[Telefon]", match.start, match.end)
@@ -240,15 +240,17 @@ def has_placeholder(text: str | None) -> bool:
     return bool(PLACEHOLDER_RE.search(text or ""))
 
 
+ISO_TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 # keys of structured values (slot JSON, entity values) that hold personal data as such
 PERSONAL_KEYS = frozenset({"phone", "telefon", "email", "e_mail", "name", "iban", "birth_date", "birthday",
                            "address", "street", "id_number", "tax_id"})
 
 
 def redact_value(value: Any) -> Any:
-    """Redact a JSON-like value: strings are redacted, values under :data:`PERSONAL_KEYS` replaced."""
+    """Redact a JSON-like value: strings are redacted (machine timestamps kept), values under
+    :data:`PERSONAL_KEYS` replaced."""
     if isinstance(value, str):
-        return redact(value)
+        return value if ISO_TIMESTAMP_RE.fullmatch(value) else redact(value)
     if isinstance(value, list):
         return [redact_value(v) for v in value]
     if isinstance(value, dict):
@@ -286,3 +288,59 @@ def install_log_redaction(logger: logging.Logger | None = None) -> RedactingFilt
         if flt not in handler.filters:
             handler.addFilter(flt)
     return flt
+
+
+def _redact_slot_value(value: Any) -> Any:
+    """Slot values: JSON text (the ``flow`` slot) is redacted key-aware so dates and ids the
+    flow needs survive; plain text is redacted."""
+    if isinstance(value, str):
+        stripped = value.strip()
+        if stripped[:1] in ("{", "["):
+            import json
+
+            try:
+                parsed = json.loads(stripped)
+            except ValueError:
+                return redact(value)
+            return json.dumps(redact_value(parsed), ensure_ascii=False)
+        return redact(value)
+    return redact_value(value)
+
+
+def redact_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A copy of one serialised Rasa tracker event (``Event.as_dict()``) without personal data:
+    user and bot texts, entity values, slot values and metadata are redacted; everything the
+    dialogue needs later (intent, entity names, action names, timestamps) stays."""
+    out = dict(event)
+    kind = out.get("event")
+    if kind in ("user", "bot") and isinstance(out.get("text"), str):
+        out["text"] = redact(out["text"])
+    if kind == "user":
+        parse = out.get("parse_data")
+        if isinstance(parse, dict):
+            parse = dict(parse)
+            if isinstance(parse.get("text"), str):
+                parse["text"] = redact(parse["text"])
+            if isinstance(parse.get("entities"), list):
+                parse["entities"] = [_redact_entity(e) for e in parse["entities"]]
+            out["parse_data"] = parse
+    if kind in ("user", "entities") and isinstance(out.get("entities"), list):
+        out["entities"] = [_redact_entity(e) for e in out["entities"]]
+    if kind == "slot" and "value" in out:
+        out["value"] = _redact_slot_value(out["value"])
+    if kind == "bot" and isinstance(out.get("data"), dict):
+        out["data"] = redact_value(out["data"])
+    if isinstance(out.get("metadata"), dict) and out["metadata"]:
+        out["metadata"] = redact_value(out["metadata"])
+    return out
+
+
+def _redact_entity(entity: Any) -> Any:
+    if not isinstance(entity, dict):
+        return entity
+    entity = dict(entity)
+    if isinstance(entity.get("value"), str):
+        entity["value"] = redact(entity["value"])
+    if isinstance(entity.get("text"), str):
+        entity["text"] = redact(entity["text"])
+    return entity

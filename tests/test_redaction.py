@@ -78,3 +78,20 @@ def test_log_filter_redacts_message_args_and_exceptions() -> None:
     assert "0171 1234567" not in out and "DE8937" not in out and "max@example.org" not in out
     assert "[Telefon]" in out and "[IBAN]" in out and "[E-Mail]" in out
     assert "ValueError" in out
+
+
+def test_tracker_events_keep_what_the_dialogue_needs() -> None:
+    from assistant.redaction import redact_event
+
+    flow = json.dumps({"type": "booking", "slot": "2026-12-04T09:00:00+01:00", "code": "K7M2QP",
+                       "phone": "0171 1234567"})
+    slot = redact_event({"event": "slot", "name": "flow", "value": flow, "timestamp": 1.0})
+    value = json.loads(slot["value"])
+    assert value["slot"] == "2026-12-04T09:00:00+01:00" and value["phone"] == "[entfernt]"
+    user = redact_event({"event": "user", "text": "Tel 0171 1234567", "timestamp": 2.0,
+                         "parse_data": {"text": "Tel 0171 1234567", "intent": {"name": "inform", "confidence": 0.9},
+                                        "entities": [{"entity": "phone", "value": "0171 1234567"}]}})
+    assert user["text"] == "Tel [Telefon]" and user["parse_data"]["intent"]["name"] == "inform"
+    assert user["parse_data"]["entities"] == [{"entity": "phone", "value": "[Telefon]"}]
+    action = {"event": "action", "name": "action_listen", "timestamp": 3.0}
+    assert redact_event(action) == action

@@ -115,8 +115,14 @@ def _book(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Context, flow
     try:
         from assistant.checklist import store
 
+        from assistant.privacy import link
+
         with sm() as session:
             token = store.save(session, flow["service"], flow.get("municipality"), flow.get("answers") or {})
+            link(session, tracker.sender_id, "checklist", token)
+            if not flow.get("reschedule"):
+                link(session, tracker.sender_id, "appointment", booking.code)
+            session.commit()
         checklist_url = f"{public_url()}/liste/{token}"
     except Exception:
         logger.exception("checklist for booking could not be saved")

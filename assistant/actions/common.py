@@ -96,7 +96,8 @@ def build_context(tracker: Tracker, kb: Optional[KnowledgeBase] = None) -> tuple
             office_id = resp.id
     ctx = Context(kb=kb, now=now(), tz=ZoneInfo(settings.timezone), service=service,
                   municipality=municipality if municipality in kb.municipalities else None,
-                  office_id=office_id, destination=destination, public_url=public_url())
+                  office_id=office_id, destination=destination, public_url=public_url(),
+                  sender=tracker.sender_id)
     return ctx, events
 
 

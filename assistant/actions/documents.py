@@ -58,8 +58,12 @@ def finish_checklist(dispatcher: CollectingDispatcher, ctx: Context, answers: di
         from assistant.checklist import store
         from assistant.db import get_sessionmaker
 
+        from assistant.privacy import link
+
         with get_sessionmaker()() as session:
             token = store.save(session, eff.slug, ctx.municipality, answers)
+            link(session, ctx.sender, "checklist", token)
+            session.commit()
         link = f"{public_url()}/liste/{token}"
     except Exception:  # the list itself matters more than the printable link
         import logging

@@ -73,14 +73,14 @@ def continue_callback(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: C
             return [set_flow(None)]
         phone = extract_phone(text)
         if phone:
-            return _ask_time({**flow, "phone": phone}, dispatcher)
+            return _take_phone(flow, phone, ctx, dispatcher)
         if intent == "affirm":
             return _ask_phone(flow, dispatcher)
         return reprompt_callback(dispatcher, tracker, flow)
     if stage == "phone":
         phone = extract_phone(text)
         if phone:
-            return _ask_time({**flow, "phone": phone}, dispatcher)
+            return _take_phone(flow, phone, ctx, dispatcher)
         if intent == "deny":
             send(dispatcher, Reply("utter_what_else", "In Ordnung, dann ohne Rückruf. " + ctx.kb.county.hotline_115))
             return [set_flow(None)]
@@ -99,12 +99,33 @@ def continue_callback(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: C
         from assistant.db import get_sessionmaker
 
         with get_sessionmaker()() as session:
-            service.add_callback(session, flow.get("office"), flow.get("topic", ""), flow["phone"], preferred, ctx.now)
+            if not service.set_callback_time(session, flow.get("callback_id"), preferred):
+                send(dispatcher, Reply("utter_callback_ask", "Ihre Telefonnummer ist leider nicht mehr gespeichert. "
+                                                             "Unter welcher Nummer können wir Sie zurückrufen?"))
+                return [set_flow({**flow, "stage": "phone", "callback_id": None})]
         send(dispatcher, Reply("utter_callback_done",
                                "Danke! Ihre Bitte um Rückruf ist gespeichert. Wir melden uns zu den Öffnungszeiten. "
                                "Ihre Nummer wird nur dafür verwendet und danach gelöscht."))
         return [set_flow(None)]
     return [set_flow(None)]
+
+
+def _take_phone(flow: dict[str, Any], phone: str, ctx: Context, dispatcher: CollectingDispatcher
+                ) -> list[EventType]:
+    """Store the number in the callback record right away (it expires with the record); the flow
+    keeps only the record's id, because the conversation is stored without personal data."""
+    from assistant.booking import service
+    from assistant.db import get_sessionmaker
+    from assistant.privacy import link
+
+    with get_sessionmaker()() as session:
+        if flow.get("callback_id"):
+            service.delete_callback(session, flow["callback_id"])  # a corrected number replaces the first
+        req = service.add_callback(session, flow.get("office"), flow.get("topic", ""), phone, "", ctx.now)
+        link(session, ctx.sender, "callback", req.id)
+        session.commit()
+        callback_id = req.id
+    return _ask_time({**flow, "callback_id": callback_id}, dispatcher)
 
 
 def _ask_phone(flow: dict[str, Any], dispatcher: CollectingDispatcher) -> list[EventType]:

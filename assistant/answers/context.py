@@ -21,6 +21,7 @@ class Context:
     office_id: Optional[str] = None  # an office named explicitly ("Landratsamt", "Bürgermobil")
     destination: Optional[str] = None  # "Wie komme ich nach Musterstadt?": municipality id travelled to
     public_url: str = ""
+    sender: Optional[str] = None  # the conversation id (links stored records to it for export/delete)
 
     @property
     def state(self) -> str:

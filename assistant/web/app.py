@@ -245,14 +245,10 @@ PURGE_INTERVAL_S = 6 * 3600
 
 
 def purge_expired(settings: Settings) -> int:
-    """Delete appointments, callbacks and saved checklists past their retention (privacy)."""
-    from assistant.booking import service
-    from assistant.checklist import store
-    from assistant.db import get_sessionmaker
+    """Delete appointments, callbacks, saved checklists and conversation events past their retention."""
+    from assistant.privacy import purge_all
 
-    now = dt.datetime.now(dt.timezone.utc)
-    with get_sessionmaker()() as session:
-        return service.purge(session, now, settings.appointment_retention_days) + store.purge(session, now)
+    return sum(purge_all(settings).values())
 
 
 async def _purge_loop(app: web.Application) -> None:

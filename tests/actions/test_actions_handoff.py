@@ -1,6 +1,8 @@
 """Human hand-off: phone while the office is open, otherwise a stored callback request."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from assistant.booking.models import CallbackRequest
@@ -23,8 +25,11 @@ def test_callback_when_office_closed(chat, clock, session, kb):
 
     turn = chat.say("inform", "0345 123456")
     assert turn.keys == ["utter_callback_ask"]
-    assert chat.flow["stage"] == "time" and chat.flow["phone"] == "0345 123456"
-    assert session.scalars(select(CallbackRequest)).all() == []
+    # the number goes straight into the callback record; the conversation state keeps only its id
+    assert chat.flow["stage"] == "time" and "phone" not in chat.flow
+    (pending,) = session.scalars(select(CallbackRequest)).all()
+    assert chat.flow["callback_id"] == pending.id and pending.phone == "0345 123456"
+    assert "0345" not in json.dumps(chat.flow)
 
     turn = chat.click(next(b for b in turn.buttons() if "vormittags" in b["payload"]))
     assert turn.keys == ["utter_callback_done"]
