@@ -249,8 +249,17 @@ def purge_links(session: Session) -> int:
     return n
 
 
+def purge_feedback(session: Session, now: dt.datetime, retention_days: int) -> int:
+    """Thumbs up/down older than the conversation retention (committed by the caller)."""
+    from assistant.feedback import Feedback
+
+    cutoff = (now - dt.timedelta(days=retention_days)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return session.execute(delete(Feedback).where(Feedback.created_at < cutoff)).rowcount or 0
+
+
 def purge_all(settings: Optional[Settings] = None, now: Optional[dt.datetime] = None) -> dict[str, int]:
-    """Everything past its retention: appointments and callbacks, saved checklists, tracker events."""
+    """Everything past its retention: appointments and callbacks, saved checklists, feedback and
+    tracker events (and the links of records that are gone)."""
     from assistant.booking import service
     from assistant.checklist import store
     from assistant.db import get_sessionmaker
@@ -261,6 +270,7 @@ def purge_all(settings: Optional[Settings] = None, now: Optional[dt.datetime] = 
         out = {"appointments_callbacks": service.purge(session, now, settings.appointment_retention_days),
                "checklists": store.purge(session, now, settings.checklist_retention_days)}
         out["links"] = purge_links(session)
+        out["feedback"] = purge_feedback(session, now, settings.conversation_retention_days)
         session.commit()
     out["events"] = purge_tracker(settings.effective_tracker_url, now, settings.conversation_retention_days)
     return out

@@ -10,6 +10,7 @@ Routes
   POST /api/feedback           {"sender", "rating": "up"|"down", "text"}
   GET  /liste/TOKEN            printable personal checklist
   GET  /termin/CODE.ics        calendar file of a booking
+  GET  /datenschutz            privacy notice for residents (generated from the settings)
   GET  /healthz                liveness
 """
 from __future__ import annotations
@@ -236,6 +237,13 @@ async def ics(request: web.Request) -> web.Response:
                         headers={"Content-Disposition": f'attachment; filename="termin-{code}.ics"'})
 
 
+async def privacy_page(request: web.Request) -> web.Response:
+    from assistant.privacy_notice import notice_html
+
+    return web.Response(text=notice_html(request.app[SETTINGS]), content_type="text/html",
+                        headers={"Cache-Control": "no-cache"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -288,6 +296,7 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
     app.router.add_post("/api/feedback", feedback)
     app.router.add_get("/liste/{token}", checklist_page)
     app.router.add_get("/termin/{code}.ics", ics)
+    app.router.add_get("/datenschutz", privacy_page)
     app.router.add_get("/healthz", healthz)
     try:
         from assistant.curation.web import setup_staff_routes

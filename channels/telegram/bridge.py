@@ -173,7 +173,9 @@ class Bridge:
     async def on_privacy(self, update: Update, context: Context) -> None:
         """/datenschutz: what is stored, for how long, and how to delete it."""
         assert update.effective_chat is not None
-        text = texts.privacy(self.settings.retention_days, max(1, round(self.settings.outbox_max_age / 60)))
+        from assistant.privacy_notice import notice_text
+
+        text = notice_text(get_settings(), "telegram", max(1, round(self.settings.outbox_max_age / 60)))
         await self.send_text(context.bot, update.effective_chat.id, text)
 
     async def on_delete_request(self, update: Update, context: Context) -> None:
