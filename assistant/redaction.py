@@ -277,10 +277,27 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def install_log_redaction(logger: logging.Logger | None = None) -> RedactingFilter:
-    """Add one :class:`RedactingFilter` to every handler of ``logger`` (default: the root logger).
+def _install_record_factory() -> None:
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacting", False):
+        return
+    flt = RedactingFilter()
 
-    Filters on handlers see records from every logger that propagates to them. Idempotent."""
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        flt.filter(record)
+        return record
+
+    factory.redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
+def install_log_redaction(logger: logging.Logger | None = None) -> RedactingFilter:
+    """Add one :class:`RedactingFilter` to every handler of ``logger`` (default: the root logger),
+    and, for the root logger, wrap the log record factory so that records of loggers with their
+    own handlers (sanic's, for example, added later) are redacted as well. Idempotent."""
+    if logger is None:
+        _install_record_factory()
     logger = logger or logging.getLogger()
     flt = next((f for h in logger.handlers for f in h.filters if isinstance(f, RedactingFilter)), None)
     flt = flt or RedactingFilter()

@@ -311,6 +311,9 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from assistant.redaction import install_log_redaction
+
+    install_log_redaction()
     settings = get_settings()
     web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port, print=None,
                 access_log=None)

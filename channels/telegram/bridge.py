@@ -557,6 +557,9 @@ def configure_logging(level: str, token: str) -> None:
     redact = RedactToken(token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+    from assistant.redaction import install_log_redaction
+
+    install_log_redaction()  # residents' personal data (phone numbers, e-mail, ...) never reaches the log
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
