@@ -16,7 +16,7 @@ from assistant.redaction import install_log_redaction
 
 def main() -> None:
     args = create_argument_parser().parse_args()
-    logging.getLogger("matplotlib").setLevel(logging.WARN)
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
     utils.configure_colored_logging(args.loglevel)
     sdk_logger = logging.getLogger(APPLICATION_ROOT_LOGGER_NAME)
     utils.configure_file_logging(sdk_logger, args.log_file, args.loglevel, args.logging_config_file)

@@ -18,9 +18,19 @@ import hashlib
 import json
 import logging
 import time
-from typing import Any, Optional
+from typing import Any
 
-from sqlalchemy import DateTime, Engine, Integer, String, create_engine, delete, inspect, select, text
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    create_engine,
+    delete,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from assistant.config import Settings, get_settings
@@ -49,7 +59,7 @@ def owner_key(sender: str) -> str:
     return hashlib.sha256(f"owner:{sender}".encode()).hexdigest()
 
 
-def link(session: Session, sender: Optional[str], kind: str, ref: Any) -> None:
+def link(session: Session, sender: str | None, kind: str, ref: Any) -> None:
     """Remember that record ``ref`` of ``kind`` belongs to ``sender`` (committed by the caller)."""
     if not sender or kind not in KINDS:
         return
@@ -155,7 +165,7 @@ def purge_tracker(tracker_url: str, now: dt.datetime, retention_days: int, batch
 
 
 # --------------------------------------------------------------------------- the application DB
-def _iso(value: Optional[dt.datetime]) -> Optional[str]:
+def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
@@ -193,7 +203,7 @@ def _app_records(session: Session, sender: str) -> dict[str, list[dict[str, Any]
     }
 
 
-def export_conversation(sender: str, settings: Optional[Settings] = None) -> dict[str, Any]:
+def export_conversation(sender: str, settings: Settings | None = None) -> dict[str, Any]:
     """Everything stored about one conversation (the resident's right of access)."""
     from assistant.db import get_sessionmaker
 
@@ -206,7 +216,7 @@ def export_conversation(sender: str, settings: Optional[Settings] = None) -> dic
             "tracker_events": tracker_events(sender, settings.effective_tracker_url), **records}
 
 
-def delete_conversation(sender: str, settings: Optional[Settings] = None) -> dict[str, int]:
+def delete_conversation(sender: str, settings: Settings | None = None) -> dict[str, int]:
     """Delete one conversation: tracker events, feedback, callback requests, saved checklists and
     reminder targets. Appointments stay (the office needs them) but lose the link to the chat."""
     from assistant.booking.models import Appointment, CallbackRequest
@@ -257,7 +267,7 @@ def purge_feedback(session: Session, now: dt.datetime, retention_days: int) -> i
     return session.execute(delete(Feedback).where(Feedback.created_at < cutoff)).rowcount or 0
 
 
-def purge_all(settings: Optional[Settings] = None, now: Optional[dt.datetime] = None) -> dict[str, int]:
+def purge_all(settings: Settings | None = None, now: dt.datetime | None = None) -> dict[str, int]:
     """Everything past its retention: appointments and callbacks, saved checklists, feedback and
     tracker events (and the links of records that are gone)."""
     from assistant.booking import service

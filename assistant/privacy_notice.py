@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 from assistant.config import Settings
 
@@ -40,7 +40,7 @@ def _days(n: int) -> str:
     return "1 Tag" if n == 1 else f"{n} Tage"
 
 
-def notice(settings: Settings, channel: Channel = "web", outbox_minutes: Optional[int] = None) -> Notice:
+def notice(settings: Settings, channel: Channel = "web", outbox_minutes: int | None = None) -> Notice:
     conv = settings.conversation_retention_days
     appt = settings.appointment_retention_days
     lists = settings.checklist_retention_days
@@ -94,7 +94,7 @@ def notice(settings: Settings, channel: Channel = "web", outbox_minutes: Optiona
     )
 
 
-def notice_text(settings: Settings, channel: Channel = "telegram", outbox_minutes: Optional[int] = None) -> str:
+def notice_text(settings: Settings, channel: Channel = "telegram", outbox_minutes: int | None = None) -> str:
     """Plain text (Telegram): title, then each section with bullet points."""
     n = notice(settings, channel, outbox_minutes)
     parts = [f"{n.title}\n{n.intro}"]

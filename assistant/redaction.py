@@ -18,8 +18,9 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 # Same alphabet as assistant.booking.service.CODE_ALPHABET (not imported: that module needs
 # SQLAlchemy 2.0, the Rasa environment has 1.4). tests/test_redaction.py keeps them equal.

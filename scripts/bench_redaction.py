@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.redaction import redact  # noqa: E402
-from tests.redaction_cases import evaluate, load_cases  # noqa: E402
+from assistant.redaction import redact
+from tests.redaction_cases import evaluate, load_cases
 
 
 def main() -> int:

@@ -23,9 +23,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, func, select  # noqa: E402
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    select,
+)
 
-from assistant.privacy import purge_tracker  # noqa: E402
+from assistant.privacy import purge_tracker
 
 META = MetaData()
 EVENTS = Table("events", META, Column("id", Integer, primary_key=True), Column("sender_id", String(255), index=True,

@@ -6,8 +6,14 @@ import io
 import json
 import logging
 
-from assistant.redaction import (CODE_ALPHABET, RedactingFilter, find, install_log_redaction, redact,
-                                 redact_value)
+from assistant.redaction import (
+    CODE_ALPHABET,
+    RedactingFilter,
+    find,
+    install_log_redaction,
+    redact,
+    redact_value,
+)
 from tests.redaction_cases import evaluate, load_cases
 
 

@@ -43,7 +43,8 @@ HELP = (
 
 DELETE_QUESTION = (
     "Möchten Sie Ihren Verlauf wirklich löschen?\n"
-    "Ich lösche dann unser Gespräch, Ihre Bewertungen, Ihre Einstellungen und die Erinnerungen an Termine. "
+    "Ich lösche dann unser Gespräch, Ihre Bewertungen, Ihre Rückrufbitten, Ihre gespeicherten Listen, "
+    "Ihre Einstellungen und die Erinnerungen an Termine. "
     "Gebuchte Termine bleiben bestehen."
 )
 DELETED = (

@@ -5,7 +5,16 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+)
 
 from assistant import db
 from assistant.config import get_settings
