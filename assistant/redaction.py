@@ -31,9 +31,9 @@ PLACEHOLDERS = ("[E-Mail]", "[IBAN]", "[Datum]", "[Buchungscode]", "[Telefon]", 
 PLACEHOLDER_RE = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
 
 _W = r"A-Za-zÄÖÜäöüß"
-EMAIL_RE = re.compile(r"[\w.+%-]+\s?(?:@|\(at\)|\[at\])\s?[\w-]+(?:\s?(?:\.|\(dot\)|\[dot\])\s?[\w-]+)+",
+EMAIL_RE = re.compile(r"[\w.+%-]+(?:\s?(?:@|\(at\)|\[at\])\s?|\s(?:at|ät)\s(?=[\w-]+\.[a-z]{2,}\b))[\w-]+(?:\s?(?:\.|\(dot\)|\[dot\])\s?[\w-]+)+",
                       re.IGNORECASE)
-IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
+IBAN_RE = re.compile(r"\b[A-Z]{2}[ ]?\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,4})?\b", re.IGNORECASE)
 MONTHS = ("januar|jan|februar|feb|märz|maerz|mär|april|apr|mai|juni|jun|juli|jul|august|aug|september|sep|sept|"
           "oktober|okt|november|nov|dezember|dez")
 DATE_RES = (
@@ -43,6 +43,9 @@ DATE_RES = (
     # "geboren am 3.4." / "geb. 3. April" / "Geburtstag ist der 3.4." (birthday without year)
     re.compile(rf"\b(?:geboren|geb\.|geburtstag|geburtsdatum)\s*(?:ist\s+)?(?:am\s+|der\s+|den\s+)?:?\s*"
                rf"(\d{{1,2}}\.\s?(?:\d{{1,2}}\.?|(?:{MONTHS})\b\.?))", re.IGNORECASE),
+    # "1955 geboren, am 4. Juli", "geboren bin ich am 3.4."
+    re.compile(rf"\bgeboren\b[^.!?\d]{{0,25}}?\bam\s+(\d{{1,2}}\.\s?(?:\d{{1,2}}\.|(?:{MONTHS})\b\.?))",
+               re.IGNORECASE),
     # "am 5. März geboren", "am 3.4. in Halle geboren"
     re.compile(rf"(\b\d{{1,2}}\.\s?(?:\d{{1,2}}\.|(?:{MONTHS})\b\.?))\s+(?:in\s+\w+\s+)?geboren", re.IGNORECASE),
     # "Jahrgang 1948", "geboren 1961", "geb. 1955"
@@ -64,8 +67,10 @@ ID_CONTEXT_RE = re.compile(
 ID_RE = re.compile(rf"\b[{ID_ALPHABET}]{{9}}\b")
 TAX_CONTEXT_RE = re.compile(
     r"\b(?:steuer-?(?:identifikations)?-?(?:nummer|id|nr\.?)|st\.?-?nr\.?|idnr\.?|identifikationsnummer|"
-    r"versicherungsnummer|rentenversicherungsnummer|sozialversicherungsnummer|kundennummer|aktenzeichen)"
-    r"(?:\s+(?:des|der|von|vom|meines|meiner|meinem)\s+[A-Za-zÄÖÜäöüß]+)?\s*(?:ist|lautet)?\s*:?\s*(\d[\d /]{6,16}\d|\d{2}\s?\d{6}\s?[A-Za-z]\s?\d{3})", re.IGNORECASE)
+    r"versicherungsnummer|rentenversicherungsnummer|sozialversicherungsnummer|versichertennummer|"
+    r"krankenversicherungsnummer|kundennummer|aktenzeichen)"
+    r"(?:\s+(?:des|der|von|vom|meines|meiner|meinem)\s+[A-Za-zÄÖÜäöüß]+)?\s*(?:ist|lautet)?\s*:?\s*"
+    r"(\d[\d /]{6,16}\d|\d{2}\s?\d{6}\s?[A-Za-z]\s?\d{3}|[A-Za-z]\d{9})", re.IGNORECASE)
 STREET_SUFFIX = (r"straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|chaussee|pfad|steig|ufer|markt|hof|"
                  r"siedlung|anger|berg|graben|winkel|zeile|stieg|dorf")
 ADDRESS_RE = re.compile(
@@ -88,6 +93,10 @@ NAME_TRIGGER_RE = re.compile(
     r"mein\s+name\s*:|name\s*:|hier\s+spricht|hier\s+ist|mit\s+freundlichen\s+grü(?:ß|ss)en|"
     r"(?:viele|liebe|beste)\s+grü(?:ß|ss)e|mfg|lg|gruß|gruss)\s*[,:]?\s*",
     re.IGNORECASE)
+# "Ich bin Klaus Richter", "ich bin die Frau Schulz": two capitalised words, or a title and one
+SELF_INTRO_RE = re.compile(
+    r"\b[Ii]ch\s+bin\s+(?:die\s+|der\s+)?((?:Frau|Herr|Fr\.|Hr\.)\s+[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+    r"|[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?\s+[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?)")
 NAME_WORD_RE = re.compile(rf"[{_W}][{_W}'-]*")
 TITLES = {"dr", "prof", "frau", "herr", "fr", "hr"}
 # words after a trigger that are not (part of) a name
@@ -198,6 +207,7 @@ _DETECTORS: tuple[Callable[[str], Iterable[Hit]], ...] = (
     lambda t: _spans(ADDRESS_BARE_RE, t, "[Adresse]"),
     lambda t: _spans(LONG_NUMBER_RE, t, "[Nummer]"),
     _name_hits,
+    lambda t: _spans(SELF_INTRO_RE, t, "[Name]", 1),
 )
 
 
