@@ -622,7 +622,7 @@ async def overview_page(request: web.Request) -> web.StreamResponse:
     for r in cb.open_rows:
         office = kb.offices[r.office_id].name if kb and r.office_id in (kb.offices if kb else {}) else (r.office_id or "–")
         cb_rows.append([h(local_time(r.created_at, st.tz)), h(office), h(redact(r.topic)), h(r.phone),
-                        h(r.preferred_time),
+                        h(r.preferred_time or "noch nicht genannt"),  # the number is stored before the time
                         f'<form method="post" action="/staff/callbacks/{r.id}/done">{csrf_field(ctx)}'
                         '<button type="submit" class="small">Erledigt</button></form>'])
     appt_html = ""
