@@ -114,14 +114,12 @@ def _book(dispatcher: CollectingDispatcher, tracker: Tracker, ctx: Context, flow
     checklist_url = None
     try:
         from assistant.checklist import store
-
-        from assistant.privacy import link
+        from assistant.privacy import link as link_owner
 
         with sm() as session:
             token = store.save(session, flow["service"], flow.get("municipality"), flow.get("answers") or {})
-            link(session, tracker.sender_id, "checklist", token)
-            if not flow.get("reschedule"):
-                link(session, tracker.sender_id, "appointment", booking.code)
+            link_owner(session, tracker.sender_id, "checklist", token)
+            link_owner(session, tracker.sender_id, "appointment", booking.code)
             session.commit()
         checklist_url = f"{public_url()}/liste/{token}"
     except Exception:

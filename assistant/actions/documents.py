@@ -57,12 +57,11 @@ def finish_checklist(dispatcher: CollectingDispatcher, ctx: Context, answers: di
     try:
         from assistant.checklist import store
         from assistant.db import get_sessionmaker
-
-        from assistant.privacy import link
+        from assistant.privacy import link as link_owner
 
         with get_sessionmaker()() as session:
             token = store.save(session, eff.slug, ctx.municipality, answers)
-            link(session, ctx.sender, "checklist", token)
+            link_owner(session, ctx.sender, "checklist", token)
             session.commit()
         link = f"{public_url()}/liste/{token}"
     except Exception:  # the list itself matters more than the printable link
