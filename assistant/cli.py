@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "assistant.booking.cli",
     "assistant.voice.cli",
     "assistant.curation.cli",
+    "assistant.privacy_cli",
 )
 
 

@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     # --- answers and booking ---
     default_municipality: str = ""
     appointment_retention_days: int = 14
+    # --- privacy (assistant/privacy.py): conversations in Rasa's tracker store, saved checklists ---
+    conversation_retention_days: int = 30
+    checklist_retention_days: int = 90
     # --- voice ---
     whisper_model_dir: Path = ROOT / "var" / "models" / "whisper-base"
     stt_max_seconds: float = 60.0

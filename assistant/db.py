@@ -52,6 +52,7 @@ MODEL_MODULES = (
     "assistant.booking.models",
     "assistant.feedback",
     "assistant.curation.models",
+    "assistant.privacy",
 )
 _engines: dict[str, Engine] = {}
 

@@ -1,3 +1,4 @@
-"""Code that runs inside the Rasa environment (.venv/rasa) for the scaled profile: an atomic Redis
-lock store, a tracker store that fails loudly, a REST channel that reports failures, and a
-launcher that wires them in. Imported by Rasa via PYTHONPATH (see endpoints-scaled.yml)."""
+"""Code that runs inside the Rasa environment (.venv/rasa), imported by Rasa via PYTHONPATH: an
+atomic Redis lock store, the tracker store (redaction, checkpoints, no silent fall-back), a REST
+channel that reports failures, and a launcher that wires them in for the scaled profile. Not part of
+the NLU fingerprint."""

@@ -1,50 +1,136 @@
-"""``StrictSQLTrackerStore``: Rasa's SQL tracker store, but it fails loudly.
+"""Rasa's SQL tracker store, as our processes need it (runs inside Rasa; SQLite and PostgreSQL).
 
-Rasa 3.6 wraps every tracker store in ``FailSafeTrackerStore``, which on any error *retrieves
-nothing* (the conversation starts from scratch: a "Ja" at a confirm step gets "Wobei kann ich
-helfen?") and *saves to memory* (the turn is lost when the process ends or the next message lands on
-another replica). In the scaled profile that is data loss, so this store
+* :class:`RedactingSQLTrackerStore` (the embedded default, endpoints.yml) stores conversations
+  without personal data and keeps a turn's cost flat;
+* :class:`StrictSQLTrackerStore` (the scaled profile, endpoints-scaled.yml) does the same and fails
+  loudly instead of Rasa's silent fall-back.
 
-* is not wrapped (``fail_loudly = True``; :mod:`rasa_addons.serve` makes Rasa's agent honour it);
-* raises :class:`TrackerStoreUnavailable` for database errors instead of returning None;
-* refuses sender ids that are not :func:`assistant.sender_ids.is_valid_sender` (a NUL byte made
-  psycopg raise ValueError, which ``SQLTrackerStore.session_scope`` took for a missing schema and
-  called ``sys.exit`` - the port closed, the PID lived on);
-* pings pooled connections before use, so a PostgreSQL restart costs one failed turn at most;
-* checks, right before it writes, that this replica still holds the conversation's lock (the
-  fencing ticket of :mod:`rasa_addons.lock_store`).
+Redaction: Rasa 3.6 saves the tracker after the actions of a turn have run (``MessageProcessor.
+handle_message``: log_message without saving, prediction loop, save_tracker), so the action server
+receives the unredacted message of the current turn, and only the stored copy is redacted. The
+next turn reads the redacted history: a flow that needs a value later (the callback's phone
+number) stores it in its own record in the same turn (assistant/dialogue/flows.py). It also puts
+the redacting log filter on the Rasa process's log handlers.
 
-endpoints-scaled.yml::
+Checkpoints: Rasa rebuilds the whole current session from the database on every message,
+featurises it for every policy and sends it to the action server, so a resident's 100th message
+cost more than the first. Our dialogue keeps its state in slots and every rule covers one turn, so
+nothing needs the older events: when the current session holds more than ``checkpoint_events``
+events after a turn, the store appends a *checkpoint* - the events Rasa itself writes at a new
+session (``action_session_start``, ``session_started``, the current slot values, the active loop,
+``action_listen``). Rasa's own query then loads only what follows. Nothing is deleted here: older
+events stay until the retention purge, and the staff inbox and the privacy export read them all.
+
+endpoints.yml::
 
     tracker_store:
-      type: rasa_addons.tracker_store.StrictSQLTrackerStore
-      dialect: postgresql
-      url: ${ASSISTANT_PG_HOST}
-      ...
+      type: rasa_addons.tracker_store.RedactingSQLTrackerStore
+      dialect: sqlite
+      db: var/rasa_tracker.db
+      checkpoint_events: 40
 """
 from __future__ import annotations
 
-import contextlib
+import json
 import logging
+from typing import Any
+
+import contextlib
+import time
 from collections.abc import Generator, Iterable
-from typing import Any, Optional, Text
+from typing import Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from assistant.redaction import install_log_redaction, redact_event
 from assistant.sender_ids import is_valid_sender
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_CHECKPOINT_EVENTS = 40
+
+
+def checkpoint_events(tracker: DialogueStateTracker, timestamp: float) -> list[Event]:
+    """The events that start a fresh session carrying the tracker's current state over."""
+    events: list[Event] = [ActionExecuted(ACTION_SESSION_START_NAME, timestamp=timestamp),
+                           SessionStarted(timestamp=timestamp)]
+    for name, slot in tracker.slots.items():
+        if slot.value != slot.initial_value:
+            events.append(SlotSet(name, slot.value, timestamp=timestamp))
+    loop = tracker.active_loop_name
+    if loop:
+        events.append(ActiveLoop(loop, timestamp=timestamp))
+    events.append(ActionExecuted(ACTION_LISTEN_NAME, timestamp=timestamp))
+    return events
+
+
+def needs_checkpoint(tracker: DialogueStateTracker, limit: int) -> bool:
+    """After a finished turn (the bot listens again) and with more events than ``limit``."""
+    if limit <= 0 or len(tracker.events) <= limit:
+        return False
+    last = tracker.events[-1]
+    return isinstance(last, ActionExecuted) and last.action_name == ACTION_LISTEN_NAME
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore whose stored events have user/bot texts, entities and slots redacted."""
+
+    def __init__(self, *args: Any, checkpoint_events: Optional[int] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.checkpoint_limit = int(DEFAULT_CHECKPOINT_EVENTS if checkpoint_events is None else checkpoint_events)
+        install_log_redaction()
+
+    def _add(self, session: Any, sender_id: str, event: Event, timestamp: Optional[float] = None) -> None:
+        data = redact_event(event.as_dict())
+        if timestamp is not None:
+            data["timestamp"] = timestamp
+        session.add(self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=(data.get("parse_data") or {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        ))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events of this turn that are not stored yet, redacted (Rasa's save, with
+        :func:`assistant.redaction.redact_event` applied to each event)."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                self._add(session, tracker.sender_id, event)
+            if needs_checkpoint(tracker, self.checkpoint_limit):
+                # after every stored event, so that Rasa's "since the last session start" query
+                # begins exactly here
+                stamp = max(time.time(), (tracker.events[-1].timestamp or 0.0) + 1e-6)
+                for event in checkpoint_events(tracker, stamp):
+                    self._add(session, tracker.sender_id, event, stamp)
+            session.commit()
+        logger.debug("Tracker with sender_id '%s' stored (redacted)", tracker.sender_id)
 
 
 class TrackerStoreUnavailable(RasaException):
     """The tracker store could not read or write (database down, invalid sender, lock lost)."""
 
 
-class StrictSQLTrackerStore(SQLTrackerStore):
-    """SQL tracker store without silent fall-backs (see module docstring)."""
+class StrictSQLTrackerStore(RedactingSQLTrackerStore):
+    """The redacting store without silent fall-backs, for the scaled profile.
+
+    Rasa 3.6 wraps every tracker store in ``FailSafeTrackerStore``, which on any error *retrieves
+    nothing* and *saves to memory*. In the scaled profile that is data loss, so this store is not
+    wrapped (``fail_loudly = True``; :mod:`rasa_addons.serve` makes Rasa's agent honour it), raises
+    :class:`TrackerStoreUnavailable` for database errors, refuses invalid sender ids (a NUL byte made
+    psycopg raise ValueError, which ``SQLTrackerStore.session_scope`` took for a missing schema and
+    called ``sys.exit``), pings pooled connections before use, and checks right before it writes
+    that this replica still holds the conversation's lock (the fencing ticket of
+    :mod:`rasa_addons.lock_store`)."""
 
     fail_loudly = True
 

@@ -132,7 +132,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
     try:
         print("==> Starte Action-Server, Rasa und Webserver (Rasa braucht 1-2 Minuten zum Laden) …", flush=True)
-        spawn("actions", [str(VENV / "app/bin/python"), "-m", "rasa_sdk", "--actions", "assistant.actions",
+        spawn("actions", [str(VENV / "app/bin/python"), "-m", "assistant.action_server", "--actions", "assistant.actions",
                           "--port", str(args.action_port)])
         spawn("rasa", [str(VENV / "rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(args.rasa_port),
                        "--auth-token", token, "--model", str(model), "--endpoints", str(endpoints), "--credentials",

@@ -172,7 +172,7 @@ def main() -> int:
         token = rasa_token()
         status_suffix = f"?token={token}" if token else ""
         for i, port in enumerate(action_ports, 1):
-            sup.spawn(Child(f"actions-{i}", [str(VENV / "app/bin/python"), "-m", "rasa_sdk", "--actions",
+            sup.spawn(Child(f"actions-{i}", [str(VENV / "app/bin/python"), "-m", "assistant.action_server", "--actions",
                                              "assistant.actions", "--port", str(port)],
                             live_url=f"http://127.0.0.1:{port}/health"))
         for i, port in enumerate(rasa_ports, 1):

@@ -9,7 +9,7 @@ fail=0
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "1/6 Lint (ruff) and knowledge base check"
-.venv/app/bin/ruff check assistant channels nlu_components scripts tests || fail=1
+.venv/app/bin/ruff check assistant channels nlu_components rasa_addons scripts tests || fail=1
 .venv/app/bin/assistant kb check || fail=1
 .venv/app/bin/assistant kb nlu >/dev/null || fail=1
 

@@ -69,6 +69,7 @@ class DialogueAction(Action, abc.ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         env = env_for()
+        env.sender = tracker.sender_id
         raw = tracker.get_slot(SLOT)
         state = state_of(tracker)
         turn = turn_of(tracker, env)

@@ -22,6 +22,7 @@ class Context:
     destination: Optional[str] = None  # "Wie komme ich nach Musterstadt?": municipality id travelled to
     public_url: str = ""
     place: Optional[str] = None  # the place as named ("Lindenau"): picks the stop of a mobile service
+    sender: Optional[str] = None  # the conversation id (links stored records to it for export/delete)
 
     @property
     def state(self) -> str:

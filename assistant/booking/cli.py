@@ -18,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     lst.add_argument("--date", required=True, help="Datum JJJJ-MM-TT")
     lst.add_argument("--format", choices=["text", "csv"], default="text")
     lst.set_defaults(func=cmd_list)
-    pur = ps.add_parser("purge", help="Termine und Rückrufbitten nach der Aufbewahrungsfrist löschen")
+    pur = ps.add_parser("purge", help="Termine, Rückrufbitten, Listen und Gespräche nach der Aufbewahrungsfrist löschen")
     pur.set_defaults(func=cmd_purge)
     p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
 
@@ -55,14 +55,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    from assistant.booking import service
-    from assistant.checklist import store
-    from assistant.db import get_sessionmaker
+    from assistant.privacy import purge_all
 
-    settings = get_settings()
-    now = dt.datetime.now(dt.timezone.utc)
-    with get_sessionmaker()() as session:
-        n = service.purge(session, now, settings.appointment_retention_days)
-        m = store.purge(session, now)
-    print(f"Gelöscht: {n} Termine/Rückrufbitten, {m} gespeicherte Listen")
+    out = purge_all(get_settings())
+    print(f"Gelöscht: {out['appointments_callbacks']} Termine/Rückrufbitten, {out['checklists']} gespeicherte Listen, "
+          f"{out['events']} Gesprächs-Ereignisse")
     return 0

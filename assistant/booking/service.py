@@ -383,6 +383,21 @@ def purge(session: Session, now: dt.datetime, retention_days: int) -> int:
     return n
 
 
+def set_callback_time(session: Session, callback_id: Optional[int], preferred_time: str) -> bool:
+    """Record the resident's preferred time on a callback request; False if it no longer exists."""
+    req = session.get(CallbackRequest, callback_id) if callback_id else None
+    if req is None:
+        return False
+    req.preferred_time = preferred_time[:120]
+    session.commit()
+    return True
+
+
+def delete_callback(session: Session, callback_id: int) -> None:
+    session.execute(delete(CallbackRequest).where(CallbackRequest.id == callback_id))
+    session.commit()
+
+
 def add_callback(session: Session, office_id: Optional[str], topic: str, phone: str, preferred_time: str,
                  now: dt.datetime, idempotency_key: Optional[str] = None) -> CallbackRequest:
     """Store a callback request. With ``idempotency_key``, a repeated request returns the first one."""

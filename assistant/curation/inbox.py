@@ -176,9 +176,11 @@ def mark_feedback(sm: sessionmaker, conversations: dict[str, list[Turn]], since:
             sender = by_hash.get(fb.sender_hash)
             if sender is None:
                 continue
-            target = (fb.bot_text or "").strip()
+            # the tracker store keeps bot texts redacted: compare redacted forms
+            target = redact(fb.bot_text or "").strip()
             for turn in reversed(conversations[sender]):
-                if any(b.strip() == target or (target and b.strip().startswith(target[:200])) for b in turn.bot_texts):
+                texts = [redact(b).strip() for b in turn.bot_texts]
+                if any(b == target or (target and b.startswith(target[:200])) for b in texts):
                     turn.reasons.add("thumbs_down")
                     matched += 1
                     break
@@ -270,6 +272,11 @@ def hidden_keys(sm: sessionmaker) -> set[str]:
 
     with sm() as session:
         return set(session.scalars(select(InboxDecision.text_key)))
+
+
+def shown_days(inbox_days: int, retention_days: int) -> int:
+    """The inbox never reaches back further than conversations are kept (even before a purge ran)."""
+    return max(1, min(inbox_days, retention_days))
 
 
 def build_inbox(sm: sessionmaker, tracker_url: str, days: int, now: Optional[dt.datetime] = None,

@@ -348,7 +348,8 @@ async def _render_inbox(request: web.Request, notices: list[tuple[str, str]], st
     ctx = ctx_of(request)
     reason = request.query.get("grund", "")
     reason = reason if reason in inbox.REASONS else ""
-    clusters = await blocking(inbox.build_inbox, st.sm, st.settings.effective_tracker_url, st.csettings.inbox_days,
+    days = inbox.shown_days(st.csettings.inbox_days, st.settings.conversation_retention_days)
+    clusters = await blocking(inbox.build_inbox, st.sm, st.settings.effective_tracker_url, days,
                               None, reason or None)
     kb = await blocking(current_kb, st.settings.kb_dir)
     services = sorted(((s, svc.name) for s, svc in kb.services.items()), key=lambda x: x[1]) if kb else []
@@ -357,7 +358,7 @@ async def _render_inbox(request: web.Request, notices: list[tuple[str, str]], st
     for key, label in inbox.REASONS.items():
         cur = ' aria-current="true"' if key == reason else ""
         filters.append(f'<a href="/staff/inbox?grund={key}"{cur}>{h(label)}</a>')
-    intro = (f'<p class="lead">Nachrichten der letzten {st.csettings.inbox_days} Tage, bei denen der Assistent nicht '
+    intro = (f'<p class="lead">Nachrichten der letzten {days} Tage, bei denen der Assistent nicht '
              'sicher war, nicht weiterwusste, eine schlechte Bewertung bekam oder nach einem Menschen gefragt wurde. '
              'Ähnliche Nachrichten sind zusammengefasst. Persönliche Daten sind ersetzt, z. B. durch [Telefon].</p>'
              f'<p class="filters">Anzeigen: {" · ".join(filters)}</p>')
@@ -621,7 +622,7 @@ async def overview_page(request: web.Request) -> web.StreamResponse:
     for r in cb.open_rows:
         office = kb.offices[r.office_id].name if kb and r.office_id in (kb.offices if kb else {}) else (r.office_id or "–")
         cb_rows.append([h(local_time(r.created_at, st.tz)), h(office), h(redact(r.topic)), h(r.phone),
-                        h(r.preferred_time),
+                        h(r.preferred_time or "noch nicht genannt"),  # the number is stored before the time
                         f'<form method="post" action="/staff/callbacks/{r.id}/done">{csrf_field(ctx)}'
                         '<button type="submit" class="small">Erledigt</button></form>'])
     appt_html = ""

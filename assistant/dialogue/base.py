@@ -24,6 +24,7 @@ class Env:
     public_url: str = ""
     sessionmaker: Optional[Callable[[], Any]] = None  # SQLAlchemy sessionmaker (bookings, lists)
     default_municipality: Optional[str] = None
+    sender: str = ""  # the conversation: stored records are linked to it (privacy export/delete)
 
     def sm(self) -> Any:
         if self.sessionmaker is None:

@@ -110,8 +110,12 @@ class ChecklistFlow(Flow):
         try:
             from assistant.checklist import store
 
+            from assistant.privacy import link as link_owner
+
             with env.sm()() as session:
                 token = store.save(session, eff.slug, state.municipality, answers)
+                link_owner(session, env.sender, "checklist", token)
+                session.commit()
             link = f"{env.public_url}/liste/{token}"
         except Exception:  # the list itself matters more than the printable link
             logger.exception("checklist could not be saved")
@@ -416,8 +420,13 @@ class BookingFlow(Flow):
             checklist = []
         checklist_url = None
         try:
+            from assistant.privacy import link as link_owner
+
             with sm() as session:
                 token = store.save(session, fs.get("service"), fs.get("municipality"), answers)
+                link_owner(session, turn.sender, "checklist", token)
+                link_owner(session, turn.sender, "appointment", booking.code)
+                session.commit()
             checklist_url = f"{env.public_url}/liste/{token}"
         except Exception:
             logger.exception("checklist for booking could not be saved")
@@ -591,7 +600,9 @@ class CallbackFlow(Flow):
         phone = extract_phone(turn.text) if not turn.is_payload else None
         if fs.stage in ("offer", "phone"):
             if phone:
-                state.flow = fs.with_data(stage="time", phone=phone)
+                # the number goes straight into the callback record (it expires with it); the flow,
+                # which Rasa stores with the conversation, keeps only the record's id
+                state.flow = fs.with_data(stage="time", callback_id=self._store_phone(env, fs, turn, phone))
                 out.add(self.reprompt(env, state, state.flow))
                 return
             if turn.yes_no is True and fs.stage == "offer":
@@ -615,12 +626,31 @@ class CallbackFlow(Flow):
         from assistant.booking import service
 
         with env.sm()() as session:
-            service.add_callback(session, fs.get("office"), fs.get("topic", ""), fs.get("phone"), preferred, env.now,
-                                 idempotency_key=make_key(turn.sender, fs.flow_id, "callback"))
+            stored = service.set_callback_time(session, fs.get("callback_id"), preferred)
+            session.commit()
+        if not stored:  # purged meanwhile (or a forged flow): ask for the number again
+            state.flow = fs.with_data(stage="phone", callback_id=None)
+            out.add(Reply("utter_callback_ask", "Ihre Telefonnummer ist leider nicht mehr gespeichert. "
+                                                "Unter welcher Nummer können wir Sie zurückrufen?"))
+            return
         out.add(Reply("utter_callback_done",
                       "Danke! Ihre Bitte um Rückruf ist gespeichert. Wir melden uns zu den Öffnungszeiten. "
                       "Ihre Nummer wird nur dafür verwendet und danach gelöscht."))
         state.flow = None
+
+    @staticmethod
+    def _store_phone(env: Env, fs: FlowState, turn: Turn, phone: str) -> Optional[int]:
+        from assistant.booking import service
+        from assistant.privacy import link
+
+        with env.sm()() as session:
+            if isinstance(fs.get("callback_id"), int):
+                service.delete_callback(session, fs.get("callback_id"))  # a corrected number replaces the first
+            req = service.add_callback(session, fs.get("office"), fs.get("topic", ""), phone, "", env.now,
+                                       idempotency_key=make_key(turn.sender, fs.flow_id, f"callback:{phone}"))
+            link(session, turn.sender, "callback", req.id)
+            session.commit()
+            return req.id
 
     def reprompt(self, env: Env, state: DialogueState, fs: FlowState) -> Optional[Reply]:
         if fs.stage == "phone":

@@ -14,6 +14,7 @@ Routes
   GET  /termin/CODE.ics        calendar file of a booking
   GET  /healthz                readiness: Rasa answers (?deep=1: tracker/lock store, action servers)
   GET  /livez                  liveness of this process
+  GET  /datenschutz            privacy notice for residents (generated from the settings)
 """
 from __future__ import annotations
 
@@ -286,6 +287,13 @@ async def ics(request: web.Request) -> web.Response:
                         headers={"Content-Disposition": f'attachment; filename="termin-{code}.ics"'})
 
 
+async def privacy_page(request: web.Request) -> web.Response:
+    from assistant.privacy_notice import notice_html
+
+    return web.Response(text=notice_html(request.app[SETTINGS]), content_type="text/html",
+                        headers={"Cache-Control": "no-cache"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     """Readiness for a load balancer: Rasa answers; ``?deep=1`` also checks tracker store, lock
     store and action servers (see :func:`assistant.web.resilience.health`). 503 when failing."""
@@ -304,14 +312,10 @@ PURGE_INTERVAL_S = 6 * 3600
 
 
 def purge_expired(settings: Settings) -> int:
-    """Delete appointments, callbacks and saved checklists past their retention (privacy)."""
-    from assistant.booking import service
-    from assistant.checklist import store
-    from assistant.db import get_sessionmaker
+    """Delete appointments, callbacks, saved checklists and conversation events past their retention."""
+    from assistant.privacy import purge_all
 
-    now = dt.datetime.now(dt.timezone.utc)
-    with get_sessionmaker()() as session:
-        return service.purge(session, now, settings.appointment_retention_days) + store.purge(session, now)
+    return sum(purge_all(settings).values())
 
 
 async def _purge_loop(app: web.Application) -> None:
@@ -355,6 +359,7 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
     app.router.add_post("/api/feedback", feedback)
     app.router.add_get("/liste/{token}", checklist_page)
     app.router.add_get("/termin/{code}.ics", ics)
+    app.router.add_get("/datenschutz", privacy_page)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/livez", livez)
     try:
@@ -370,6 +375,9 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from assistant.redaction import install_log_redaction
+
+    install_log_redaction()
     settings = get_settings()
     web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port, print=None,
                 access_log=None)

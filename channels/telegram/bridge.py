@@ -174,7 +174,9 @@ class Bridge:
     async def on_privacy(self, update: Update, context: Context) -> None:
         """/datenschutz: what is stored, for how long, and how to delete it."""
         assert update.effective_chat is not None
-        text = texts.privacy(self.settings.retention_days, max(1, round(self.settings.outbox_max_age / 60)))
+        from assistant.privacy_notice import notice_text
+
+        text = notice_text(get_settings(), "telegram", max(1, round(self.settings.outbox_max_age / 60)))
         await self.send_text(context.bot, update.effective_chat.id, text)
 
     async def on_delete_request(self, update: Update, context: Context) -> None:
@@ -567,6 +569,9 @@ def configure_logging(level: str, token: str) -> None:
     redact = RedactToken(token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+    from assistant.redaction import install_log_redaction
+
+    install_log_redaction()  # residents' personal data (phone numbers, e-mail, ...) never reaches the log
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

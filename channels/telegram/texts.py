@@ -41,28 +41,10 @@ HELP = (
 )
 
 
-def privacy(retention_days: int, outbox_minutes: int) -> str:
-    return (
-        "Datenschutz – was ich speichere:\n"
-        "• Unser Gespräch: Ihre Nachrichten und meine Antworten. Sie liegen im Gesprächsspeicher "
-        "des Assistenten, damit ich Zusammenhänge verstehe. Dazu speichere ich Ihre Telegram-Chat-ID, "
-        "nicht Ihren Namen und nicht Ihre Telefonnummer.\n"
-        "• Wenn Sie einen Termin buchen: Amt, Anliegen, Uhrzeit und Buchungscode. Diese Daten lösche ich "
-        f"{retention_days} Tage nach dem Termin. Ihre Chat-ID nutze ich nur für die Erinnerung am Tag davor.\n"
-        "• Sprachnachrichten wandle ich auf unserem eigenen Server in Text um. Die Aufnahme speichere ich nicht.\n"
-        "• Ob Sie Sprachantworten möchten.\n"
-        "• Wenn Sie 👍 oder 👎 drücken: Ihre Bewertung und meine Antwort, ohne Ihre Chat-ID.\n"
-        "• Wenn ich kurz nicht erreichbar bin: Ihre Nachricht, bis ich antworten kann "
-        f"(höchstens {outbox_minutes} Minuten).\n\n"
-        "Ich gebe keine Daten an Dritte weiter. Telegram selbst speichert Nachrichten nach eigenen Regeln.\n\n"
-        "So löschen Sie Ihre Daten: Schreiben Sie /loeschen. Gebuchte Termine bleiben für das Amt bestehen. "
-        "Absagen können Sie einen Termin mit Ihrem Buchungscode."
-    )
-
-
 DELETE_QUESTION = (
     "Möchten Sie Ihren Verlauf wirklich löschen?\n"
-    "Ich lösche dann unser Gespräch, Ihre Bewertungen, Ihre Einstellungen und die Erinnerungen an Termine. "
+    "Ich lösche dann unser Gespräch, Ihre Bewertungen, Ihre Rückrufbitten, Ihre gespeicherten Listen, "
+    "Ihre Einstellungen und die Erinnerungen an Termine. "
     "Gebuchte Termine bleiben bestehen."
 )
 DELETED = (

@@ -1,6 +1,8 @@
 """Human hand-off: phone while the office is open, otherwise a stored callback request."""
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from assistant.booking.models import CallbackRequest
@@ -23,8 +25,11 @@ def test_callback_when_office_closed(chat, clock, session, kb):
 
     turn = chat.say("inform", "0345 123456")
     assert turn.keys == ["utter_callback_ask"]
-    assert chat.flow["stage"] == "time" and chat.flow["phone"] == "0345 123456"
-    assert session.scalars(select(CallbackRequest)).all() == []
+    # the number goes straight into the callback record; the conversation state keeps only its id
+    assert chat.flow["stage"] == "time" and "phone" not in chat.flow
+    (pending,) = session.scalars(select(CallbackRequest)).all()
+    assert chat.flow["callback_id"] == pending.id and pending.phone == "0345 123456"
+    assert "0345" not in json.dumps(chat.flow)
 
     turn = chat.click(next(b for b in turn.buttons() if "vormittags" in b["payload"]))
     assert turn.keys == ["utter_callback_done"]
@@ -72,3 +77,20 @@ def test_holiday_counts_as_closed(chat, clock):
     clock.set(2026, 1, 6, 10, 0)  # Tuesday, Heilige Drei Könige
     turn = chat.say("request_human", "Ich möchte mit einem Menschen sprechen", {"place": "Kleinwalde"})
     assert turn.keys == ["utter_callback_ask"]
+
+
+def test_callback_belongs_to_the_conversation(chat, clock, session, tmp_path, monkeypatch):
+    """The callback record is linked to the sender: export shows it, delete removes it."""
+    from assistant.config import get_settings
+    from assistant.privacy import delete_conversation, export_conversation
+
+    monkeypatch.setenv("ASSISTANT_TRACKER_DATABASE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    get_settings.cache_clear()
+    clock.set(2026, 11, 2, 10, 0)
+    chat.say("request_human", "Mitarbeiter bitte", {"place": "Kleinwalde"})
+    chat.say("inform", "0345 998877")
+    assert [c["phone"] for c in export_conversation(chat.sender)["callbacks"]] == ["0345 998877"]
+    assert export_conversation("someone-else")["callbacks"] == []
+    assert delete_conversation(chat.sender)["callbacks"] == 1
+    session.expire_all()
+    assert session.scalars(select(CallbackRequest)).all() == []

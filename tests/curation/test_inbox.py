@@ -83,3 +83,27 @@ def test_overview_figures(staff_env: StaffEnv) -> None:
     assert ov.reasons["fallback"] == 3 and ov.reasons["thumbs_down"] == 1 and ov.reasons["human"] == 1
     svg = stats.bar_chart(stats.reason_rows(ov.reasons), "Probleme")
     assert svg.startswith("<svg") and "Nicht verstanden" in svg and "style=" not in svg
+
+
+def test_inbox_shows_only_what_is_retained(staff_env: StaffEnv, monkeypatch) -> None:
+    """A message older than ASSISTANT_CONVERSATION_RETENTION_DAYS is never shown, even before a purge."""
+    from assistant.config import get_settings
+    from assistant.privacy import purge_tracker
+
+    from .conftest import _action, _user, make_tracker
+
+    old = dt.datetime.now(dt.timezone.utc).timestamp() - 10 * 86400
+    make_tracker(staff_env.tracker, [_user("s9", old, "Wo melde ich meinen Traktor an?", "nlu_fallback", 0.2),
+                                     _action("s9", old + 0.1, "action_clarify")])
+    monkeypatch.setenv("ASSISTANT_CONVERSATION_RETENTION_DAYS", "7")
+    get_settings.cache_clear()
+    settings = get_settings()
+    days = inbox.shown_days(30, settings.conversation_retention_days)
+    assert days == 7
+    url = f"sqlite:///{staff_env.tracker}"
+    shown = [c.label for c in inbox.build_inbox(staff_env.sessionmaker(), url, days)]
+    assert "Wo melde ich meinen Traktor an?" not in shown and shown  # the recent ones are still there
+    assert "Wo melde ich meinen Traktor an?" in [c.label for c in inbox.build_inbox(staff_env.sessionmaker(), url, 30)]
+    assert purge_tracker(url, dt.datetime.now(dt.timezone.utc), 7) == 2
+    assert "Wo melde ich meinen Traktor an?" not in [
+        c.label for c in inbox.build_inbox(staff_env.sessionmaker(), url, 30)]

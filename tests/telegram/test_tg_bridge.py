@@ -216,7 +216,7 @@ async def test_commands(fake_tg: FakeTelegram, rasa: FakeRasa, bridge_settings, 
         fake_tg.send_text(CHAT, "/hilfe")
         await fake_tg.wait_for_text("So können Sie mich fragen")
         fake_tg.send_text(CHAT, "/datenschutz")
-        privacy = await fake_tg.wait_for_text("Datenschutz – was ich speichere")
+        privacy = await fake_tg.wait_for_text("Was ich speichere")
         fake_tg.send_text(CHAT, "/stimme aus")
         await fake_tg.wait_for_text(texts.VOICE_OFF)
         assert bridge.state.voice_replies(CHAT) is False

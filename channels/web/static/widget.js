@@ -180,7 +180,8 @@
   var sendBtn = el("button", "bw-send", "Senden");
   sendBtn.type = "submit";
   [label, input, mic, sendBtn].forEach(function (n) { form.appendChild(n); });
-  var note = el("p", "bw-note", "Automatischer Assistent. Bitte geben Sie keine persönlichen Daten wie Geburtsdatum oder Ausweisnummer ein.");
+  var note = el("p", "bw-note", "Automatischer Assistent. Bitte geben Sie keine persönlichen Daten wie Geburtsdatum oder Ausweisnummer ein. ");
+  note.appendChild(attrs(el("a", "bw-privacy", "Datenschutz"), { href: SERVER + "/datenschutz", target: "_blank", rel: "noopener" }));
 
   [head, tools, log, status, form, note].forEach(function (n) { panel.appendChild(n); });
   root.appendChild(panel);

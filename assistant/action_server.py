@@ -1,0 +1,31 @@
+"""The Rasa SDK action server (``python -m rasa_sdk`` with the same arguments), with the redacting
+log filter installed once logging is configured: nothing a resident typed reaches the log in clear.
+
+Usage: python -m assistant.action_server --actions assistant.actions --port 5055
+"""
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import utils
+from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+from rasa_sdk.endpoint import create_argument_parser, run
+
+from assistant.redaction import install_log_redaction
+
+
+def main() -> None:
+    args = create_argument_parser().parse_args()
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+    utils.configure_colored_logging(args.loglevel)
+    sdk_logger = logging.getLogger(APPLICATION_ROOT_LOGGER_NAME)
+    utils.configure_file_logging(sdk_logger, args.log_file, args.loglevel, args.logging_config_file)
+    utils.update_sanic_log_level()
+    install_log_redaction()
+    install_log_redaction(sdk_logger)
+    run(args.actions, args.port, args.cors, args.ssl_certificate, args.ssl_keyfile, args.ssl_password,
+        args.auto_reload)
+
+
+if __name__ == "__main__":
+    main()
