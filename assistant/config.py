@@ -54,6 +54,11 @@ class Settings:
         default_factory=lambda: tuple(o for o in _env("ASSISTANT_CORS_ORIGINS", "").split(",") if o.strip())
     )
     default_municipality: str = field(default_factory=lambda: _env("ASSISTANT_DEFAULT_MUNICIPALITY", ""))
+    # local dialogues (kb/municipalities/<id>/dialogue/): where `assistant kb nlu` merges them for Rasa
+    local_dialogue_data_dir: Path = field(default_factory=lambda: Path(_env(
+        "ASSISTANT_LOCAL_DIALOGUE_DATA_DIR", str(ROOT / "data" / "generated" / "local_dialogues"))))
+    training_domain_dir: Path = field(default_factory=lambda: Path(_env(
+        "ASSISTANT_TRAINING_DOMAIN_DIR", str(ROOT / "build" / "domain"))))
     appointment_retention_days: int = field(
         default_factory=lambda: _env_int("ASSISTANT_APPOINTMENT_RETENTION_DAYS", 14)
     )
