@@ -110,12 +110,16 @@ def layout(title: str, body: str, ctx: Optional[StaffContext] = None, active: st
 
 
 def select(name: str, options: Iterable[tuple[str, str]], selected: str = "", label: str = "",
-           required: bool = False, id_: str = "") -> str:
+           required: bool = False, id_: str = "", aria_label: str = "") -> str:
+    """A labelled select; without a visible ``label`` an ``aria_label`` is required (axe select-name)."""
     id_ = id_ or name
     opts = "".join(f'<option value="{h(v)}"{" selected" if v == selected else ""}>{h(t)}</option>' for v, t in options)
     req = " required" if required else ""
+    if not label and not aria_label:
+        raise ValueError("a select needs a label or an aria_label")
     lab = f'<label for="{h(id_)}">{h(label)}</label>' if label else ""
-    return f'{lab}<select id="{h(id_)}" name="{h(name)}"{req}>{opts}</select>'
+    aria = f' aria-label="{h(aria_label)}"' if aria_label and not label else ""
+    return f'{lab}<select id="{h(id_)}" name="{h(name)}"{req}{aria}>{opts}</select>'
 
 
 def login_page(error: str = "", username: str = "", csrf: str = "", next_url: str = "", info: str = "") -> str:
@@ -140,7 +144,10 @@ def forbidden_page(ctx: Optional[StaffContext], text: str) -> str:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], caption: str = "", cls: str = "") -> str:
-    """``rows`` contain ready HTML cells (escape before!)."""
+    """``rows`` contain ready HTML cells (escape before!). Every column needs a header text: screen
+    readers announce it for each cell (axe rule empty-table-header)."""
+    if any(not str(x).strip() for x in headers):
+        raise ValueError("every table column needs a header text")
     head = "".join(f'<th scope="col">{h(x)}</th>' for x in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     cap = f"<caption>{h(caption)}</caption>" if caption else ""

@@ -6,10 +6,11 @@ Environment variables (all optional):
   ASSISTANT_DOMAIN_FILE          domain file or folder with the intents (default domain.yml)
   ASSISTANT_MODELS_DIR           where models and current.tar.gz live (default models/)
   ASSISTANT_TRAIN_COMMAND        default "bash scripts/train.sh" (run with FORCE_TRAIN=0)
-  ASSISTANT_VALIDATE_COMMAND     default ".venv/rasa/bin/rasa data validate"
+  ASSISTANT_VALIDATE_COMMAND     default ".venv/rasa/bin/rasa data validate --domain build/domain"
   ASSISTANT_STORY_TEST_COMMAND   default ".venv/rasa/bin/rasa test core --model {model} --stories {stories}
                                  --fail-on-prediction-errors --out {out}"
-  ASSISTANT_TEST_STORIES         glob of the test stories (default tests/test_stories*.yml)
+  ASSISTANT_TEST_STORIES         glob(s) of the test stories, separated by spaces (default tests/test_stories*.yml
+                                 kb/municipalities/*/tests.yml: national and every municipality's own)
   ASSISTANT_INBOX_DAYS           how far back the inbox and overview look (default 30)
   ASSISTANT_STAFF_SESSION_HOURS  lifetime of a staff login (default 8)
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 from assistant.config import ROOT
 
 DEFAULT_TRAIN = "bash scripts/train.sh"
-DEFAULT_VALIDATE = ".venv/rasa/bin/rasa data validate"
+DEFAULT_VALIDATE = ".venv/rasa/bin/rasa data validate --domain build/domain"
 DEFAULT_STORY_TEST = (".venv/rasa/bin/rasa test core --model {model} --stories {stories} "
                       "--fail-on-prediction-errors --out {out}")
 
@@ -66,7 +67,7 @@ def curation_settings() -> CurationSettings:
         train_command=os.environ.get("ASSISTANT_TRAIN_COMMAND", "").strip() or DEFAULT_TRAIN,
         validate_command=os.environ.get("ASSISTANT_VALIDATE_COMMAND", "").strip() or DEFAULT_VALIDATE,
         story_test_command=os.environ.get("ASSISTANT_STORY_TEST_COMMAND", "").strip() or DEFAULT_STORY_TEST,
-        test_stories=os.environ.get("ASSISTANT_TEST_STORIES", "").strip() or "tests/test_stories*.yml",
+        test_stories=os.environ.get("ASSISTANT_TEST_STORIES", "").strip() or "tests/test_stories*.yml kb/municipalities/*/tests.yml",
         inbox_days=max(1, int(_num("ASSISTANT_INBOX_DAYS", 30))),
         session_hours=max(0.1, _num("ASSISTANT_STAFF_SESSION_HOURS", 8)),
     )

@@ -560,7 +560,7 @@ async def history_list(request: web.Request) -> web.StreamResponse:
              f'<a href="/staff/history/{c.id}">ansehen</a>'] for c in changes]
     body = ('<p class="lead">Alle Änderungen an den Gemeinde-Daten aus dem Mitarbeiterbereich. Jede Änderung '
             'können Sie ansehen und rückgängig machen.</p>'
-            + (table(["Zeit", "Datei", "Wer", "Art", ""], rows, "Änderungen") if rows
+            + (table(["Zeit", "Datei", "Wer", "Art", "Details"], rows, "Änderungen") if rows
                else '<p class="empty">Noch keine Änderungen.</p>'))
     return html(layout("Änderungen", body, ctx_of(request), "history", flash(request)))
 
@@ -643,7 +643,7 @@ async def overview_page(request: web.Request) -> web.StreamResponse:
             f'<section><h2>Häufigste Probleme</h2>{stats.bar_chart(stats.reason_rows(ov.reasons), "Häufigste Probleme")}'
             '<p><a href="/staff/inbox">Zum Eingang</a></p></section>'
             f'<section><h2>Rückrufe</h2><p>Offen: <strong>{cb.open}</strong> · Erledigt: {cb.done}</p>'
-            + (table(["Eingang", "Amt", "Thema", "Telefon", "Wunschzeit", ""], cb_rows, "Offene Rückrufe")
+            + (table(["Eingang", "Amt", "Thema", "Telefon", "Wunschzeit", "Aktion"], cb_rows, "Offene Rückrufe")
                if cb_rows else '<p class="empty">Keine offenen Rückrufe.</p>')
             + f'</section><section><h2>Termine heute</h2>{appt_html}</section>')
     return html(layout("Übersicht", body, ctx, "overview", flash(request)))
@@ -828,7 +828,7 @@ def _render_users(request: web.Request, notices: list[tuple[str, str]], status: 
         locked = auth.is_locked(u)
         state_text = "gesperrt (Fehlversuche)" if locked else ("aktiv" if u.active else "deaktiviert")
         actions = (f'<form method="post" action="/staff/users/{u.id}" class="inline">{csrf_field(ctx)}'
-                   f'{select_html("role", roles, u.role, "", False, f"role-{u.id}")}'
+                   f'{select_html("role", roles, u.role, "", False, f"role-{u.id}", f"Rolle von {u.username}")}'
                    f'<button type="submit" name="action" value="role" class="small">Rolle speichern</button>'
                    + ('<button type="submit" name="action" value="unlock" class="small">Entsperren</button>' if locked else "")
                    + (f'<button type="submit" name="action" value="deactivate" class="small secondary">Deaktivieren</button>'
@@ -846,7 +846,7 @@ def _render_users(request: web.Request, notices: list[tuple[str, str]], status: 
            '<input id="new-password2" name="password2" type="password" required autocomplete="new-password">'
            '<button type="submit">Zugang anlegen</button></form>')
     body = ('<p class="lead">Redaktion (editor): Eingang, Ortsinfos, Übersicht. Verwaltung (admin): zusätzlich Training '
-            'und Zugänge.</p>' + table(["Benutzer", "Rolle", "Status", "Letzte Anmeldung", ""], rows, "Zugänge") + add)
+            'und Zugänge.</p>' + table(["Benutzer", "Rolle", "Status", "Letzte Anmeldung", "Aktion"], rows, "Zugänge") + add)
     return html(layout("Zugänge", body, ctx, "users", notices + flash(request)), status)
 
 
