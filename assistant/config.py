@@ -54,6 +54,8 @@ class Settings:
         default_factory=lambda: tuple(o for o in _env("ASSISTANT_CORS_ORIGINS", "").split(",") if o.strip())
     )
     default_municipality: str = field(default_factory=lambda: _env("ASSISTANT_DEFAULT_MUNICIPALITY", ""))
+    # how often the action server checks whether staff changed the knowledge base (one tiny query)
+    kb_refresh_seconds: float = field(default_factory=lambda: _env_float("ASSISTANT_KB_REFRESH_SECONDS", 1.0))
     # local dialogues (kb/municipalities/<id>/dialogue/): where `assistant kb nlu` merges them for Rasa
     local_dialogue_data_dir: Path = field(default_factory=lambda: Path(_env(
         "ASSISTANT_LOCAL_DIALOGUE_DATA_DIR", str(ROOT / "data" / "generated" / "local_dialogues"))))

@@ -35,7 +35,7 @@ def get_kb() -> KnowledgeBase:
             from assistant.kb.store import KBProvider
 
             settings = get_settings()
-            _provider = KBProvider(get_engine(), settings.kb_dir)
+            _provider = KBProvider(get_engine(), settings.kb_dir, ttl=settings.kb_refresh_seconds)
     return _provider.get()
 
 
