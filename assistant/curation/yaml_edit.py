@@ -24,6 +24,8 @@ def _yaml() -> YAML:
     y.preserve_quotes = True
     y.width = 110
     y.indent(mapping=2, sequence=4, offset=2)
+    # keep 'null' visible (Rasa files say 'active_loop: null'; an empty value reads the same but looks broken)
+    y.representer.add_representer(type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"))
     return y
 
 
