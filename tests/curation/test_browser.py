@@ -250,7 +250,8 @@ def test_overview_and_feedback_pages(page: Any, server: Server) -> None:
 
 
 STAFF_PAGES = ("/staff/inbox", "/staff/local", "/staff/local/kleinwalde", "/staff/history", "/staff/overview",
-               "/staff/feedback", "/staff/training", "/staff/users")
+               "/staff/feedback", "/staff/training", "/staff/users", "/staff/forms", "/staff/forms/kleinwalde",
+               "/staff/forms/auental", "/staff/forms/kleinwalde/story", "/staff/forms/kleinwalde?ortsinfo=dorffest_kleinwalde")
 
 
 def test_every_staff_page_passes_axe(page: Any, server: Server) -> None:
@@ -274,5 +275,14 @@ def test_every_staff_page_passes_axe(page: Any, server: Server) -> None:
     page.goto(server.url + "/staff/history")
     page.get_by_role("link", name="ansehen").first.click()
     found["/staff/history/<id>"] = axe.run(page).response["violations"]
+    # a form page with German errors and one with a preview
+    page.goto(server.url + "/staff/forms/kleinwalde")
+    page.get_by_label("Telefon").fill("")
+    page.locator("form", has=page.get_by_label("Telefon")).get_by_role("button", name="Speichern").click()
+    page.get_by_text("bitte eine Telefonnummer").wait_for()
+    found["/staff/forms/kleinwalde (Fehler)"] = axe.run(page).response["violations"]
+    page.goto(server.url + "/staff/forms/kleinwalde/story")
+    page.get_by_role("button", name="Vorschau").click()
+    found["/staff/forms/kleinwalde/story (Fehler)"] = axe.run(page).response["violations"]
     summary = {p: [(v["id"], len(v["nodes"])) for v in vs] for p, vs in found.items() if vs}
     assert summary == {}, summary
