@@ -177,7 +177,8 @@ def cmd_nlu(args: argparse.Namespace) -> int:
     settings = get_settings()
     written += write_training_files(
         dialogues, Path(args.dialogue_out) if args.dialogue_out else settings.local_dialogue_data_dir,
-        Path(args.domain_out) if args.domain_out else settings.training_domain_dir, ROOT / "domain.yml")
+        Path(args.domain_out) if args.domain_out else settings.training_domain_dir,
+        ROOT / "domain.yml" if (ROOT / "domain.yml").is_file() else ROOT / "domain")
     for path in written:
         print(f"geschrieben: {path}")
     return 0
