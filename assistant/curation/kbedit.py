@@ -53,20 +53,11 @@ def normalize_content(text: str) -> str:
 
 
 def validate(kb_dir: Path, rel_path: str, content: str) -> list[Problem]:
-    """Problems of the knowledge base if ``rel_path`` had ``content`` (empty list = valid)."""
+    """Problems of the knowledge base (and the local dialogues) if ``rel_path`` had ``content``
+    (empty list = valid)."""
     if len(content.encode("utf-8")) > MAX_CONTENT:
         return [Problem(rel_path, None, "", "Die Datei ist zu groß.")]
-    with tempfile.TemporaryDirectory(prefix="kbcheck-") as tmp:
-        copy = Path(tmp) / "kb"
-        shutil.copytree(kb_dir, copy, ignore=shutil.ignore_patterns(".git", "*.tmp", "__pycache__"))
-        target = copy / rel_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-        try:
-            load_kb(copy)
-        except KBValidationError as exc:
-            return exc.problems
-    return []
+    return validate_many(kb_dir, {rel_path: content})
 
 
 @dataclass
@@ -200,8 +191,9 @@ def save_many(sm: sessionmaker, kb_dir: Path, contents: dict[str, str], user: st
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             _write(path, content)
+    now = utcnow()  # one time for all files: they form one group in the history
     with sm() as session:
-        changes = [KBChange(file=rel_path, changed_by=user, changed_at=utcnow(), action=action, reverts_id=reverts_id,
+        changes = [KBChange(file=rel_path, changed_by=user, changed_at=now, action=action, reverts_id=reverts_id,
                             old_content=olds[rel_path], new_content=content) for rel_path, content in changed.items()]
         session.add_all(changes)
         session.commit()
@@ -213,3 +205,22 @@ def save_many(sm: sessionmaker, kb_dir: Path, contents: dict[str, str], user: st
         return SaveResult(True, message="Gespeichert. Die Datenbank konnte nicht aktualisiert werden; bitte "
                                         "'assistant kb load' ausführen.", change_id=change_id)
     return SaveResult(True, message="Gespeichert.", change_id=change_id)
+
+
+def change_group(session, change: KBChange) -> list[KBChange]:
+    """All changes recorded by the same save as ``change`` (same user, time and kind)."""
+    from sqlalchemy import select
+
+    q = select(KBChange).where(KBChange.changed_at == change.changed_at, KBChange.changed_by == change.changed_by,
+                               KBChange.action == change.action).order_by(KBChange.id)
+    return list(session.scalars(q))
+
+
+def revert_group(sm: sessionmaker, kb_dir: Path, change_id: int, user: str, database_url: str) -> SaveResult:
+    """Restore every file of the save that recorded ``change_id`` together (validated as a whole)."""
+    with sm() as session:
+        change = session.get(KBChange, change_id)
+        if change is None:
+            return SaveResult(False, message="Diese Änderung gibt es nicht.")
+        contents = {c.file: c.old_content for c in change_group(session, change)}
+    return save_many(sm, kb_dir, contents, user, database_url, action="revert", reverts_id=change_id)

@@ -4,6 +4,7 @@ recorded in the history, revertible, and loaded into the database at once."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import AsyncIterator
 
 import pytest
@@ -136,3 +137,31 @@ async def test_guided_story_writes_valid_rasa_files_and_can_be_reverted(client: 
     assert "kleinwalde_wertstoffhof_tag" in page
     again = await client.post("/staff/forms/kleinwalde/story", data={**form, "csrf_token": csrf_of(page), "step": "save"})
     assert again.status == 422 and "schon ein Gespräch" in await again.text()
+
+
+async def test_story_is_reverted_as_a_whole_from_the_history(client: TestClient, staff_env: StaffEnv) -> None:
+    page = await (await client.get("/staff/forms/auental/story")).text()
+    form = {"csrf_token": csrf_of(page), "topic": "dorfladen_tag", "ask_back": "In welchem Ortsteil wohnen Sie?",
+            "questions": "Wann kommt der mobile Dorfladen?\nWann hält der rollende Laden bei uns?\n"
+                         "Wo hält der Verkaufswagen?\nKommt der Dorfladen auch zu uns?\nverkaufswagen halt",
+            "option_0": "Lindenau", "answer_0": "Dienstags um 10 Uhr am Feuerwehrhaus Lindenau.", "step": "save"}
+    resp = await client.post("/staff/forms/auental/story", data=form, allow_redirects=False)
+    assert resp.status == 303
+    table = staff_env.kb_dir / "municipalities/auental/dialogue/data/dorfladen_tag.yml"
+    assert table.exists()
+    history = await (await client.get("/staff/history")).text()
+    row = next(r for r in history.split("<tr>") if "auental/dialogue/nlu.yml" in r)
+    first_id = row.split('href="/staff/history/')[1].split('"')[0]
+    detail = await (await client.get(f"/staff/history/{first_id}")).text()
+    assert "Alle 5 Dateien zusammen rückgängig machen" in detail
+    # the intent alone cannot go: the rules still use it
+    single = await client.post(f"/staff/history/{first_id}/revert", data={"csrf_token": csrf_of(detail)})
+    single_text = await single.text()
+    assert single.status == 409 and "alle zusammen rückgängig" in single_text
+    assert "unbekannte Absicht 'auental_dorfladen_tag'" in html.unescape(single_text)
+    both = await client.post(f"/staff/history/{first_id}/revert", data={"csrf_token": csrf_of(detail), "group": "1"},
+                             allow_redirects=False)
+    assert both.status == 303
+    assert not table.exists()
+    nlu = (staff_env.kb_dir / "municipalities/auental/dialogue/nlu.yml").read_text(encoding="utf-8")
+    assert "dorfladen" not in nlu and "auental_buergermobil_halt" in nlu
