@@ -120,7 +120,7 @@ def bar_chart(rows: Sequence[tuple[str, float]], title: str, value_format: str =
     parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
              f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     if not rows:
-        parts.append(f'<text x="0" y="18" class="chart-empty">Noch keine Daten.</text>')
+        parts.append('<text x="0" y="18" class="chart-empty">Noch keine Daten.</text>')
     for i, (label, value) in enumerate(rows):
         y = 3 + i * row_h
         w = 0 if not top else max(1.0, bar_w * value / top) if value else 0

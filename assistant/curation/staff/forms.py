@@ -21,7 +21,7 @@ import phonenumbers
 from aiohttp import web
 
 from assistant.curation import kbedit, story_form, yaml_edit
-from assistant.curation.staff.common import blocking, ctx_of, form_of, state, staff_only
+from assistant.curation.staff.common import blocking, ctx_of, form_of, staff_only, state
 from assistant.curation.staff.render import render
 from assistant.kb.loader import KBValidationError, KnowledgeBase, load_kb
 from assistant.kb.schema import SLUG_RE, TIME_RANGE_RE

@@ -10,7 +10,15 @@ from sqlalchemy import select
 from assistant.curation import kbedit
 from assistant.curation.models import KBChange
 from assistant.curation.pages import local_time
-from assistant.curation.staff.common import blocking, ctx_of, flash, form_of, redirect, staff_only, state
+from assistant.curation.staff.common import (
+    blocking,
+    ctx_of,
+    flash,
+    form_of,
+    redirect,
+    staff_only,
+    state,
+)
 from assistant.curation.staff.render import render
 
 

@@ -41,9 +41,14 @@ def _login_form(request: web.Request, error: str = "", username: str = "", statu
 
 async def login_get(request: web.Request) -> web.StreamResponse:
     st = state(request)
-    with st.sm() as session:
-        if auth.load_session(session, request.cookies.get(COOKIE)) is not None:
-            return redirect(safe_next(request.query.get("next", "")))
+    token = request.cookies.get(COOKIE)
+
+    def logged_in() -> bool:
+        with st.sm() as session:
+            return auth.load_session(session, token) is not None
+
+    if await blocking(logged_in):
+        return redirect(safe_next(request.query.get("next", "")))
     return _login_form(request)
 
 
@@ -82,8 +87,13 @@ async def login_post(request: web.Request) -> web.StreamResponse:
 @staff_only()
 async def logout(request: web.Request) -> web.StreamResponse:
     st = state(request)
-    with st.sm() as session:
-        auth.end_session(session, request.cookies.get(COOKIE))
+    token = request.cookies.get(COOKIE)
+
+    def end() -> None:
+        with st.sm() as session:
+            auth.end_session(session, token)
+
+    await blocking(end)
     resp = redirect("/staff/login?m=logged_out")
     resp.del_cookie(COOKIE, path="/staff")
     return resp

@@ -78,13 +78,20 @@ async def callback_done(request: web.Request) -> web.StreamResponse:
     from assistant.booking.models import CallbackRequest
 
     st = state(request)
-    with st.sm() as session:
-        row = session.get(CallbackRequest, int(request.match_info["id"]))
-        if row is None:
-            raise web.HTTPNotFound(text="Diesen Rückruf gibt es nicht (mehr).")
-        if row.done_at is None:
-            row.done_at = utcnow()
-            session.commit()
+    callback_id = int(request.match_info["id"])
+
+    def mark() -> bool:
+        with st.sm() as session:
+            row = session.get(CallbackRequest, callback_id)
+            if row is None:
+                return False
+            if row.done_at is None:
+                row.done_at = utcnow()
+                session.commit()
+            return True
+
+    if not await blocking(mark):
+        raise web.HTTPNotFound(text="Diesen Rückruf gibt es nicht (mehr).")
     return redirect("/staff/overview?m=done")
 
 
@@ -99,12 +106,15 @@ async def feedback_page(request: web.Request) -> web.StreamResponse:
     st = state(request)
     rating = request.query.get("bewertung", "")
     rating = rating if rating in ("up", "down") else ""
-    with st.sm() as session:
-        counts = dict(session.execute(select(Feedback.rating, func.count()).group_by(Feedback.rating)).all())
-        q = select(Feedback).order_by(Feedback.created_at.desc()).limit(200)
-        if rating:
-            q = q.where(Feedback.rating == rating)
-        rows = list(session.scalars(q))
+    def load() -> tuple[dict, list]:
+        with st.sm() as session:
+            counts = dict(session.execute(select(Feedback.rating, func.count()).group_by(Feedback.rating)).all())
+            q = select(Feedback).order_by(Feedback.created_at.desc()).limit(200)
+            if rating:
+                q = q.where(Feedback.rating == rating)
+            return counts, list(session.scalars(q))
+
+    counts, rows = await blocking(load)
     label = {"up": "👍 hilfreich", "down": "👎 nicht hilfreich"}
     table_rows = [[h(local_time(r.created_at, st.tz)), h(label.get(r.rating, r.rating)), h(r.channel),
                    h(redact(r.bot_text)[:400])] for r in rows]

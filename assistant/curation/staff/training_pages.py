@@ -18,6 +18,7 @@ from assistant.curation.pages import (
 )
 from assistant.curation.staff.common import (
     StaffState,
+    blocking,
     ctx_of,
     flash,
     html,
@@ -46,11 +47,13 @@ def _run_row(r: TrainingRun, tz: ZoneInfo) -> list[str]:
 async def training_page(request: web.Request) -> web.StreamResponse:
     st = state(request)
     ctx = ctx_of(request)
-    with st.sm() as session:
-        runs = list(session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(20)))
-        running = any(r.status == "running" for r in runs)
-    published = st.training.latest_published()
-    target = st.training.rollback_target()
+    def load() -> tuple[list, bool, Any, Any]:
+        with st.sm() as session:
+            runs = list(session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(20)))
+        return runs, any(r.status == "running" for r in runs), st.training.latest_published(), \
+            st.training.rollback_target()
+
+    runs, running, published, target = await blocking(load)
     current = f"<code>{h(Path(published.model_path).name)}</code> (seit {h(local_time(published.finished_at, st.tz))})" \
         if published and published.model_path else "unbekannt (noch nichts aus dem Mitarbeiterbereich veröffentlicht)"
     start = (f'<form method="post" action="/staff/training/start" data-confirm="Training jetzt starten?">{csrf_field(ctx)}'
@@ -112,7 +115,7 @@ def _run_status(st: StaffState, run_id: int) -> dict[str, Any]:
 async def training_detail(request: web.Request) -> web.StreamResponse:
     st = state(request)
     run_id = int(request.match_info["id"])
-    data = _run_status(st, run_id)
+    data = await blocking(_run_status, st, run_id)
     steps = [("rollback", STEP_LABELS["rollback"])] if data["kind"] == "rollback" else list(STEPS)
     order = [k for k, _ in steps]
     items = []
@@ -142,7 +145,7 @@ async def training_detail(request: web.Request) -> web.StreamResponse:
 
 @staff_only("admin")
 async def training_status(request: web.Request) -> web.StreamResponse:
-    data = _run_status(state(request), int(request.match_info["id"]))
+    data = await blocking(_run_status, state(request), int(request.match_info["id"]))
     return web.json_response(data, headers={"Cache-Control": "no-store"})
 
 

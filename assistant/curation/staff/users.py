@@ -31,14 +31,18 @@ from assistant.curation.staff.common import (
 
 @staff_only("admin")
 async def users_page(request: web.Request) -> web.StreamResponse:
-    return _render_users(request, [], 200)
+    return await _render_users(request, [], 200)
 
 
-def _render_users(request: web.Request, notices: list[tuple[str, str]], status: int) -> web.Response:
+async def _render_users(request: web.Request, notices: list[tuple[str, str]], status: int) -> web.Response:
     st = state(request)
     ctx = ctx_of(request)
-    with st.sm() as session:
-        users = list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+    def load() -> list:
+        with st.sm() as session:
+            return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+    users = await blocking(load)
     roles = [(r, f"{auth.ROLE_LABELS[r]} ({r})") for r in auth.ROLES]
     rows = []
     for u in users:
@@ -73,7 +77,7 @@ async def users_add(request: web.Request) -> web.StreamResponse:
     form = form_of(request)
     password = str(form.get("password") or "")
     if password != str(form.get("password2") or ""):
-        return _render_users(request, [("error", "Die beiden Passwörter sind verschieden.")], 400)
+        return await _render_users(request, [("error", "Die beiden Passwörter sind verschieden.")], 400)
 
     def create() -> str:
         with st.sm() as session:
@@ -85,7 +89,7 @@ async def users_add(request: web.Request) -> web.StreamResponse:
 
     error = await blocking(create)
     if error:
-        return _render_users(request, [("error", error)], 400)
+        return await _render_users(request, [("error", error)], 400)
     return redirect("/staff/users?m=user_added")
 
 
@@ -96,27 +100,41 @@ async def users_change(request: web.Request) -> web.StreamResponse:
     form = form_of(request)
     action = str(form.get("action") or "")
     user_id = int(request.match_info["id"])
-    with st.sm() as session:
-        user = session.get(StaffUser, user_id)
-        if user is None:
-            raise web.HTTPNotFound(text="Diesen Zugang gibt es nicht.")
-        if user.id == ctx.user_id and action in ("deactivate", "role") and \
-                (action == "deactivate" or str(form.get("role")) != user.role):
-            return redirect("/staff/users?m=self")
-        if action == "role" and str(form.get("role")) in auth.ROLES:
-            user.role = str(form.get("role"))
-        elif action == "unlock":
-            user.locked_until, user.failed_logins = None, 0
-        elif action == "deactivate":
-            user.active = False
-            from sqlalchemy import delete
 
-            from assistant.curation.models import StaffSession
+    def change() -> str:
+        with st.sm() as session:
+            user = session.get(StaffUser, user_id)
+            if user is None:
+                return "missing"
+            if user.id == ctx.user_id and action in ("deactivate", "role") and \
+                    (action == "deactivate" or str(form.get("role")) != user.role):
+                return "self"
+            _apply_change(session, user, action, form)
+            session.commit()
+        return "ok"
 
-            session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
-        elif action == "activate":
-            user.active = True
-        session.commit()
+    outcome = await blocking(change)
+    if outcome == "missing":
+        raise web.HTTPNotFound(text="Diesen Zugang gibt es nicht.")
+    if outcome == "self":
+        return redirect("/staff/users?m=self")
     return redirect("/staff/users?m=user_saved")
+
+
+def _apply_change(session, user, action: str, form) -> None:
+    """Apply one action of the users page to ``user`` (committed by the caller)."""
+    if action == "role" and str(form.get("role")) in auth.ROLES:
+        user.role = str(form.get("role"))
+    elif action == "unlock":
+        user.locked_until, user.failed_logins = None, 0
+    elif action == "deactivate":
+        user.active = False
+        from sqlalchemy import delete
+
+        from assistant.curation.models import StaffSession
+
+        session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+    elif action == "activate":
+        user.active = True
 
 
