@@ -86,28 +86,12 @@ def notice(kind: str, text: str) -> str:
 
 def layout(title: str, body: str, ctx: Optional[StaffContext] = None, active: str = "",
            notices: Sequence[tuple[str, str]] = (), extra_head: str = "") -> str:
-    nav = ""
-    if ctx is not None:
-        links = []
-        for key, href, label, role in NAV:
-            if role == "admin" and not ctx.is_admin:
-                continue
-            current = ' aria-current="page"' if key == active else ""
-            links.append(f'<li><a href="{href}"{current}>{h(label)}</a></li>')
-        nav = (f'<nav aria-label="Hauptmenü"><ul>{"".join(links)}</ul></nav>'
-               f'<form method="post" action="/staff/logout" class="logout">{csrf_field(ctx)}'
-               f'<span class="who">Angemeldet: <strong>{h(ctx.username)}</strong> '
-               f'({h(ROLE_LABELS.get(ctx.role, ctx.role))})</span> <button type="submit" class="link">Abmelden</button></form>')
-    note_html = "".join(notice(k, t) for k, t in notices)
-    return ("<!doctype html>\n<html lang=\"de\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            "<meta name=\"robots\" content=\"noindex, nofollow\">"
-            f"<title>{h(title)} – Mitarbeiterbereich Bürgerassistent</title>"
-            "<link rel=\"stylesheet\" href=\"/staff/static/staff.css\">"
-            f"<script src=\"/staff/static/staff.js\" defer></script>{extra_head}</head><body>"
-            "<a class=\"skip\" href=\"#main\">Zum Inhalt springen</a>"
-            f"<header class=\"top\"><a class=\"brand\" href=\"/staff/\">Bürgerassistent · Mitarbeiterbereich</a>{nav}</header>"
-            f"<main id=\"main\"><h1>{h(title)}</h1>{note_html}{body}</main></body></html>")
+    """A whole staff page around ``body`` (ready, escaped HTML) with the shared Jinja2 layout
+    (templates/base.html), so every page has the same header, navigation and notices."""
+    from assistant.curation.staff.render import environment
+
+    return environment().get_template("page.html").render(
+        title=title, body=body, staff=ctx, active=active, notices=list(notices), extra_head=extra_head)
 
 
 def select(name: str, options: Iterable[tuple[str, str]], selected: str = "", label: str = "",
