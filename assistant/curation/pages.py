@@ -7,8 +7,6 @@ from html import escape
 from typing import Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-from assistant.curation.auth import ROLE_LABELS
-
 INTENT_LABELS = {
     "greet": "Begrüßung",
     "goodbye": "Verabschiedung",
