@@ -1,7 +1,8 @@
 """A local story written through the guided staff form, trained into a real model and run as a
 conversation test (``rasa test core`` on the municipality's tests.yml, which the form also writes).
 
-Training takes 4-8 minutes on 2 cores, too slow for every ``make test``: this runs only with
+Training takes 4-8 minutes on 2 cores (measured 26 min for the whole test at load average 15 on
+the shared machine), too slow for every ``make test``: this runs only with
 ``ASSISTANT_TRAIN_TESTS=1`` (once per session). ``make test`` covers the same files with
 ``assistant kb check`` + ``rasa data validate`` (tests/curation/test_clerk_flows.py) and runs the
 demo municipalities' own tests.yml against the real model (scripts/test.sh step 4)."""
