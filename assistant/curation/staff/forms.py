@@ -18,6 +18,7 @@ from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+import yaml
 from aiohttp import web
 
 from assistant.curation import kbedit, story_form, yaml_edit
@@ -131,9 +132,6 @@ def office_preview(kb: KnowledgeBase, mid: str, office_id: Optional[str], tz: Zo
 
 
 def page_context(kb: Optional[KnowledgeBase], mid: str, edit_answer: str = "") -> dict[str, Any]:
-    from assistant.config import ROOT
-    from assistant.kb.local_dialogue.check import check_local_dialogues
-
     mun = kb.municipalities[mid] if kb else None
     answer_form = {"id": "", "questions": "", "answer": ""}
     if mun and edit_answer:
@@ -141,9 +139,13 @@ def page_context(kb: Optional[KnowledgeBase], mid: str, edit_answer: str = "") -
             if a.id == edit_answer:
                 answer_form = {"id": a.id, "questions": "\n".join(a.questions), "answer": a.answer}
     stories: list[str] = []
-    if kb is not None:
-        dialogues, _ = check_local_dialogues(kb.root, ROOT, list(kb.municipalities))
-        stories = [i for d in dialogues if d.municipality_id == mid for i in d.intents]
+    nlu = (kb.root / "municipalities" / mid / "dialogue" / "nlu.yml") if kb is not None else None
+    if nlu is not None and nlu.is_file():  # the list only; 'assistant kb check' validates on save
+        try:
+            data = yaml.safe_load(nlu.read_text(encoding="utf-8")) or {}
+            stories = [str(i["intent"]) for i in data.get("nlu") or [] if isinstance(i, dict) and i.get("intent")]
+        except yaml.YAMLError:
+            stories = []
     today = dt.date.today()
     return {"mid": mid, "name": mun.name if mun else mid, "offices": list(mun.offices) if mun else [],
             "answers": list(mun.local_answers) if mun else [], "weekdays": WEEKDAYS, "answer_form": answer_form,
