@@ -1,31 +1,26 @@
 """Staff accounts (admin)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 from sqlalchemy import select
 
 from assistant.curation import auth
 from assistant.curation.models import StaffUser
 from assistant.curation.pages import (
-    csrf_field,
-    h,
-    layout,
     local_time,
-    table,
-)
-from assistant.curation.pages import (
-    select as select_html,
 )
 from assistant.curation.staff.common import (
     blocking,
     ctx_of,
     flash,
     form_of,
-    html,
     redirect,
     staff_only,
     state,
 )
+from assistant.curation.staff.render import render
 
 # ------------------------------------------------------------------ users (admin)
 
@@ -34,41 +29,35 @@ async def users_page(request: web.Request) -> web.StreamResponse:
     return await _render_users(request, [], 200)
 
 
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    username: str
+    role: str
+    state: str
+    last_login: str
+    locked: bool
+    active: bool
+
+
 async def _render_users(request: web.Request, notices: list[tuple[str, str]], status: int) -> web.Response:
     st = state(request)
-    ctx = ctx_of(request)
 
-    def load() -> list:
+    def load() -> list[UserRow]:
         with st.sm() as session:
-            return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+            users = list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+        rows = []
+        for u in users:
+            locked = auth.is_locked(u)
+            rows.append(UserRow(u.id, u.username, u.role,
+                                "gesperrt (Fehlversuche)" if locked else ("aktiv" if u.active else "deaktiviert"),
+                                local_time(u.last_login_at, st.tz), locked, u.active))
+        return rows
 
     users = await blocking(load)
     roles = [(r, f"{auth.ROLE_LABELS[r]} ({r})") for r in auth.ROLES]
-    rows = []
-    for u in users:
-        locked = auth.is_locked(u)
-        state_text = "gesperrt (Fehlversuche)" if locked else ("aktiv" if u.active else "deaktiviert")
-        actions = (f'<form method="post" action="/staff/users/{u.id}" class="inline">{csrf_field(ctx)}'
-                   f'{select_html("role", roles, u.role, "", False, f"role-{u.id}", f"Rolle von {u.username}")}'
-                   f'<button type="submit" name="action" value="role" class="small">Rolle speichern</button>'
-                   + ('<button type="submit" name="action" value="unlock" class="small">Entsperren</button>' if locked else "")
-                   + ('<button type="submit" name="action" value="deactivate" class="small secondary">Deaktivieren</button>'
-                      if u.active else '<button type="submit" name="action" value="activate" class="small">Aktivieren</button>')
-                   + "</form>")
-        rows.append([h(u.username), h(auth.ROLE_LABELS.get(u.role, u.role)), h(state_text),
-                     h(local_time(u.last_login_at, st.tz) or "nie"), actions])
-    add = (f'<form method="post" action="/staff/users" class="card">{csrf_field(ctx)}<h2>Neuen Zugang anlegen</h2>'
-           '<label for="new-username">Benutzername</label><input id="new-username" name="username" required maxlength="64" '
-           'autocomplete="off">'
-           f'{select_html("role", roles, "editor", "Rolle", True, "new-role")}'
-           f'<label for="new-password">Passwort (mindestens {auth.MIN_PASSWORD_LENGTH} Zeichen)</label>'
-           '<input id="new-password" name="password" type="password" required autocomplete="new-password">'
-           '<label for="new-password2">Passwort wiederholen</label>'
-           '<input id="new-password2" name="password2" type="password" required autocomplete="new-password">'
-           '<button type="submit">Zugang anlegen</button></form>')
-    body = ('<p class="lead">Redaktion (editor): Eingang, Ortsinfos, Übersicht. Verwaltung (admin): zusätzlich Training '
-            'und Zugänge.</p>' + table(["Benutzer", "Rolle", "Status", "Letzte Anmeldung", "Aktion"], rows, "Zugänge") + add)
-    return html(layout("Zugänge", body, ctx, "users", notices + flash(request)), status)
+    return render(request, "users.html", status, title="Zugänge", active="users", notices=notices + flash(request),
+                  users=users, roles=roles, min_password=auth.MIN_PASSWORD_LENGTH)
 
 
 @staff_only("admin")
