@@ -61,7 +61,7 @@ class TelegramSettings(BaseSettings):
 
 
 DEFAULT_TRAIN = "bash scripts/train.sh"
-DEFAULT_VALIDATE = ".venv/rasa/bin/rasa data validate"
+DEFAULT_VALIDATE = ".venv/rasa/bin/rasa data validate --domain build/domain"
 DEFAULT_STORY_TEST = (".venv/rasa/bin/rasa test core --model {model} --stories {stories} "
                       "--fail-on-prediction-errors --out {out}")
 
@@ -78,7 +78,8 @@ class CurationSettings(BaseSettings):
     train_command: str = DEFAULT_TRAIN
     validate_command: str = DEFAULT_VALIDATE
     story_test_command: str = DEFAULT_STORY_TEST
-    test_stories: str = "tests/test_stories*.yml"
+    # globs separated by spaces: national and every municipality's own conversation tests
+    test_stories: str = "tests/test_stories*.yml kb/municipalities/*/tests.yml"
     inbox_days: int = 30
     session_hours: float = Field(8.0, validation_alias="ASSISTANT_STAFF_SESSION_HOURS")
 
@@ -104,6 +105,11 @@ class Settings(BaseSettings):
     # --- core ---
     kb_dir: Path = ROOT / "kb"
     var_dir: Path = ROOT / "var"
+    # how often the action server checks whether staff changed the knowledge base (one tiny query)
+    kb_refresh_seconds: float = 1.0
+    # local dialogues (kb/municipalities/<id>/dialogue/): where `assistant kb nlu` merges them for Rasa
+    local_dialogue_data_dir: Path = ROOT / "data" / "generated" / "local_dialogues"
+    training_domain_dir: Path = ROOT / "build" / "domain"
     database_url: str = ""                   # default sqlite:///<var>/assistant.db
     tracker_database_url: str = ""           # Rasa's SQL tracker store; default sqlite var/rasa_tracker.db
     timezone: str = "Europe/Berlin"
@@ -152,7 +158,8 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings, exclude=True)
     curation: CurationSettings = Field(default_factory=CurationSettings, exclude=True)
 
-    _paths = field_validator("kb_dir", "var_dir", "whisper_model_dir", mode="before")(
+    _paths = field_validator("kb_dir", "var_dir", "whisper_model_dir", "local_dialogue_data_dir", "training_domain_dir",
+                             mode="before")(
         classmethod(lambda cls, v: _under_root(v)))
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")

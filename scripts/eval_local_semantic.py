@@ -21,8 +21,8 @@ if str(ROOT) not in sys.path:
 
 
 def main() -> int:
-    from assistant.curation.local_match import THRESHOLD, place_words
-    from assistant.curation.similarity import TfidfIndex
+    from assistant.answers.local_match import THRESHOLD, place_words
+    from assistant.answers.similarity import TfidfIndex
     from assistant.kb.loader import load_kb
     from nlu_components.semantic import embed_cached, get_encoder
 

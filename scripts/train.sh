@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONPATH="$(pwd)${PYTHONPATH:+:$PYTHONPATH}"
 .venv/app/bin/assistant kb check >/dev/null || { .venv/app/bin/assistant kb check; exit 1; }
 .venv/app/bin/assistant kb nlu --out data/nlu/generated >/dev/null
-FP=$( (cat config.yml domain.yml; find data domain -type f -name '*.yml' 2>/dev/null | sort | xargs cat; cat data/nlu/generated/gazetteer.json data/nlu/generated/semantic_services.json nlu_components/*.py) | sha256sum | cut -c1-16)
+# build/domain: domain.yml plus the municipalities' local dialogue domains (written by 'kb nlu')
+DOMAIN=build/domain
+FP=$( (cat config.yml domain.yml; find data domain "$DOMAIN" -type f -name '*.yml' 2>/dev/null | sort | xargs cat; cat data/nlu/generated/gazetteer.json data/nlu/generated/semantic_services.json nlu_components/*.py) | sha256sum | cut -c1-16)
 MODEL="models/model-$FP.tar.gz"
 if [ -f "$MODEL" ] && [ "${FORCE_TRAIN:-0}" != 1 ]; then
   echo "Model is current: $MODEL (training skipped)"
@@ -14,7 +16,7 @@ else
   echo "==> Training Rasa model $MODEL (a few minutes on 2 cores)…"
   start=$(date +%s)
   mkdir -p var
-  .venv/rasa/bin/rasa train --fixed-model-name "model-$FP" --out models > var/train.log 2>&1 &
+  .venv/rasa/bin/rasa train --domain "$DOMAIN" --fixed-model-name "model-$FP" --out models > var/train.log 2>&1 &
   pid=$!
   while kill -0 $pid 2>/dev/null; do
     sleep 15

@@ -102,7 +102,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     ports = {"rasa": free_port(), "action": free_port(), "web": free_port()}
     db_url = f"sqlite:///{var / 'assistant.db'}"
     token = uuid.uuid4().hex
+    # a copy of kb/: staff tests edit it through the staff forms (and revert), never the repository
+    import shutil
+
+    shutil.copytree(ROOT / "kb", var / "kb")
     env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), ASSISTANT_DATABASE_URL=db_url, ASSISTANT_RASA_TOKEN=token,
+               ASSISTANT_KB_DIR=str(var / "kb"),
                ASSISTANT_TRACKER_DB=str(var / "tracker.db"), ASSISTANT_WEB_PORT=str(ports["web"]),
                ASSISTANT_PUBLIC_URL=f"http://127.0.0.1:{ports['web']}",
                # every test client is 127.0.0.1: the per-client limit would throttle the whole suite

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from assistant.answers.alerts import next_closure, office_alerts
 from assistant.answers.context import Context
 from assistant.answers.reply import Button, LinkButton, Reply, first_sentence, fit, payload
 from assistant.kb import hours as hours_mod
@@ -62,7 +63,7 @@ def office(ctx: Context) -> Reply:
         return _no_office(ctx)
     status = hours_mod.describe_status(off.hours, ctx.now, ctx.tz, ctx.state)
     what = f"{ctx.eff().service.short_name} – zuständig ist: " if ctx.service else ""
-    lines = [f"{what}{off.name}, {_address(off)}.", f"Telefon: {off.phone}"]
+    lines = office_alerts(ctx, off) + [f"{what}{off.name}, {_address(off)}.", f"Telefon: {off.phone}"]
     if off.email:
         lines.append(f"E-Mail: {off.email}")
     lines.append(status)
@@ -93,10 +94,11 @@ def opening_hours(ctx: Context) -> Reply:
     if off is None:
         return _no_office(ctx)
     status = hours_mod.describe_status(off.hours, ctx.now, ctx.tz, ctx.state)
-    lines = [f"{off.name}: {status}"]
+    alerts = office_alerts(ctx, off)
+    lines = alerts + [f"{off.name}: {status}"]
     if _visiting(ctx, off):
         if off.id in ctx.kb.stop_parent:
-            lines[0] = f"{off.name}, {_address(off)}: {status}"
+            lines[len(alerts)] = f"{off.name}, {_address(off)}: {status}"
         dates = hours_mod.upcoming_dates(off.hours, ctx.now, ctx.tz, ctx.state, limit=3)
         if dates:
             lines.append("Die nächsten Termine:")
@@ -112,7 +114,7 @@ def opening_hours(ctx: Context) -> Reply:
     if off.hours.note:
         lines.append(first_sentence(off.hours.note, 18))
     closures = [c for c in off.hours.closures if (c.until or c.date) >= ctx.now.date()]
-    if closures:
+    if closures and min(closures, key=lambda c: c.date) is not next_closure(off, ctx.now.date()):
         c = min(closures, key=lambda c: c.date)
         from assistant import formatting
 
@@ -162,7 +164,7 @@ def directions(ctx: Context) -> Reply:
         options = local + general if local else options
     # Rufbus and Bürgerbus matter most for people without a car: keep them in view
     options.sort(key=lambda t: {"buergerbus": 0, "bus": 1, "bahn": 1, "rufbus": 2, "fuss": 3, "taxi": 4}[t.kind])
-    lines = [f"Weg zu: {off.name}, {_address(off)}"]
+    lines = office_alerts(ctx, off) + [f"Weg zu: {off.name}, {_address(off)}"]
     acc = off.accessibility
     access = accessibility_text(off)
     options = [t for t in options if t.kind != "fuss"] or options

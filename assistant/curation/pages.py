@@ -7,8 +7,6 @@ from html import escape
 from typing import Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-from assistant.curation.auth import ROLE_LABELS
-
 INTENT_LABELS = {
     "greet": "Begrüßung",
     "goodbye": "Verabschiedung",
@@ -59,7 +57,8 @@ NAV = (
     ("inbox", "/staff/inbox", "Eingang", "editor"),
     ("overview", "/staff/overview", "Übersicht", "editor"),
     ("feedback", "/staff/feedback", "Bewertungen", "editor"),
-    ("local", "/staff/local", "Ortsinfos", "editor"),
+    ("forms", "/staff/forms", "Daten bearbeiten", "editor"),
+    ("local", "/staff/local", "Ortsinfos (YAML)", "editor"),
     ("history", "/staff/history", "Änderungen", "editor"),
     ("training", "/staff/training", "Training", "admin"),
     ("users", "/staff/users", "Zugänge", "admin"),
@@ -85,37 +84,25 @@ def notice(kind: str, text: str) -> str:
 
 def layout(title: str, body: str, ctx: Optional[StaffContext] = None, active: str = "",
            notices: Sequence[tuple[str, str]] = (), extra_head: str = "") -> str:
-    nav = ""
-    if ctx is not None:
-        links = []
-        for key, href, label, role in NAV:
-            if role == "admin" and not ctx.is_admin:
-                continue
-            current = ' aria-current="page"' if key == active else ""
-            links.append(f'<li><a href="{href}"{current}>{h(label)}</a></li>')
-        nav = (f'<nav aria-label="Hauptmenü"><ul>{"".join(links)}</ul></nav>'
-               f'<form method="post" action="/staff/logout" class="logout">{csrf_field(ctx)}'
-               f'<span class="who">Angemeldet: <strong>{h(ctx.username)}</strong> '
-               f'({h(ROLE_LABELS.get(ctx.role, ctx.role))})</span> <button type="submit" class="link">Abmelden</button></form>')
-    note_html = "".join(notice(k, t) for k, t in notices)
-    return ("<!doctype html>\n<html lang=\"de\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            "<meta name=\"robots\" content=\"noindex, nofollow\">"
-            f"<title>{h(title)} – Mitarbeiterbereich Bürgerassistent</title>"
-            "<link rel=\"stylesheet\" href=\"/staff/static/staff.css\">"
-            f"<script src=\"/staff/static/staff.js\" defer></script>{extra_head}</head><body>"
-            "<a class=\"skip\" href=\"#main\">Zum Inhalt springen</a>"
-            f"<header class=\"top\"><a class=\"brand\" href=\"/staff/\">Bürgerassistent · Mitarbeiterbereich</a>{nav}</header>"
-            f"<main id=\"main\"><h1>{h(title)}</h1>{note_html}{body}</main></body></html>")
+    """A whole staff page around ``body`` (ready, escaped HTML) with the shared Jinja2 layout
+    (templates/base.html), so every page has the same header, navigation and notices."""
+    from assistant.curation.staff.render import environment
+
+    return environment().get_template("page.html").render(
+        title=title, body=body, staff=ctx, active=active, notices=list(notices), extra_head=extra_head)
 
 
 def select(name: str, options: Iterable[tuple[str, str]], selected: str = "", label: str = "",
-           required: bool = False, id_: str = "") -> str:
+           required: bool = False, id_: str = "", aria_label: str = "") -> str:
+    """A labelled select; without a visible ``label`` an ``aria_label`` is required (axe select-name)."""
     id_ = id_ or name
     opts = "".join(f'<option value="{h(v)}"{" selected" if v == selected else ""}>{h(t)}</option>' for v, t in options)
     req = " required" if required else ""
+    if not label and not aria_label:
+        raise ValueError("a select needs a label or an aria_label")
     lab = f'<label for="{h(id_)}">{h(label)}</label>' if label else ""
-    return f'{lab}<select id="{h(id_)}" name="{h(name)}"{req}>{opts}</select>'
+    aria = f' aria-label="{h(aria_label)}"' if aria_label and not label else ""
+    return f'{lab}<select id="{h(id_)}" name="{h(name)}"{req}{aria}>{opts}</select>'
 
 
 def login_page(error: str = "", username: str = "", csrf: str = "", next_url: str = "", info: str = "") -> str:
@@ -140,7 +127,10 @@ def forbidden_page(ctx: Optional[StaffContext], text: str) -> str:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], caption: str = "", cls: str = "") -> str:
-    """``rows`` contain ready HTML cells (escape before!)."""
+    """``rows`` contain ready HTML cells (escape before!). Every column needs a header text: screen
+    readers announce it for each cell (axe rule empty-table-header)."""
+    if any(not str(x).strip() for x in headers):
+        raise ValueError("every table column needs a header text")
     head = "".join(f'<th scope="col">{h(x)}</th>' for x in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     cap = f"<caption>{h(caption)}</caption>" if caption else ""

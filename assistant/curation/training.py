@@ -3,7 +3,8 @@
 Steps of a run (each a subprocess in the project folder, output appended to one log file):
   1. train     ``bash scripts/train.sh`` with FORCE_TRAIN=0 (reuses a model if nothing changed)
   2. validate  ``rasa data validate``
-  3. test      ``rasa test core --stories <tests/test_stories*.yml> --fail-on-prediction-errors``
+  3. test      ``rasa test core --stories <tests/test_stories*.yml + kb/municipalities/*/tests.yml>
+               --fail-on-prediction-errors``
   4. publish   PUT {rasa_url}/model {"model_file": <new model>} (the running Rasa loads it)
 Only if 2 and 3 pass is the model published. The model Rasa ran before is remembered; a
 rollback PUTs that file again. models/current.tar.gz follows what is published, so a restart
@@ -281,13 +282,15 @@ class TrainingManager:
 
             self._update(run_id, step="test")
             self._log(log_path, "==> Schritt 3 von 4: Testgespräche prüfen")
-            stories = sorted(glob.glob(str(ROOT / cs.test_stories)))
+            stories = sorted({p for pattern in cs.test_stories.split() for p in glob.glob(str(ROOT / pattern))})
             if not stories:
                 self._log(log_path, f"Keine Testgespräche gefunden ({cs.test_stories}); dieser Schritt entfällt.")
             else:
                 with tempfile.TemporaryDirectory(prefix="stories-") as tmp:
                     for s in stories:
-                        shutil.copy(s, Path(tmp) / Path(s).name)
+                        # kb/municipalities/<id>/tests.yml -> local_<id>.yml (names must not collide)
+                        name = f"local_{Path(s).parent.name}.yml" if Path(s).name == "tests.yml" else Path(s).name
+                        shutil.copy(s, Path(tmp) / name)
                     out = self.log_dir / f"test-results-{run_id}"
                     argv = self._argv(cs.story_test_command, model=model, stories=tmp, out=str(out))
                     if await self._run(argv, log_path, CHECK_TIMEOUT) != 0:

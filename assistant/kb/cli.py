@@ -38,6 +38,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = kbs.add_parser("nlu", help="Synonyme und Lookup-Tabellen für Rasa erzeugen")
     p.add_argument("--path")
     p.add_argument("--out", default=None, help="Zielordner (Standard: data/nlu/generated)")
+    p.add_argument("--dialogue-out", default=None,
+                   help="Zielordner der örtlichen Gespräche (Standard: data/generated/local_dialogues)")
+    p.add_argument("--domain-out", default=None,
+                   help="Domain-Ordner für Rasa (Standard: build/domain; rasa train --domain build/domain)")
     p.set_defaults(func=cmd_nlu)
     kb.set_defaults(func=lambda a: (kb.print_help(), 2)[1])
 
@@ -80,6 +84,20 @@ def municipality_or_report(kb, name: str | None) -> tuple[bool, str | None]:
     return True, mid
 
 
+def dialogues_or_report(kb) -> list | None:
+    """Validated local dialogues of all municipalities, or None after printing every problem."""
+    from assistant.config import ROOT
+    from assistant.kb.local_dialogue.check import check_local_dialogues
+
+    dialogues, problems = check_local_dialogues(kb.root, ROOT, list(kb.municipalities))
+    if problems:
+        print(f"Die örtlichen Gespräche haben {len(problems)} Fehler:", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return None
+    return dialogues
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -88,6 +106,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     kb = load_or_report(args.path)
     if kb is None:
         return 1
+    dialogues = dialogues_or_report(kb)
+    if dialogues is None:
+        return 1
     try:
         today = dt.date.fromisoformat(args.today) if getattr(args, "today", None) else None
     except ValueError:
@@ -95,7 +116,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 2
     warnings = freshness.check(kb, today)
     print(f"OK: {len(kb.services)} Leistungen, {len(kb.municipalities)} Gemeinden, {len(kb.offices)} Ämter, "
-          f"{len(kb.life_events)} Lebenslagen")
+          f"{len(kb.life_events)} Lebenslagen, örtliche Gespräche von {len(dialogues)} Gemeinden")
     if warnings:
         print(f"{len(warnings)} Hinweis(e) zur Aktualität:")
         for w in warnings:
@@ -166,6 +187,17 @@ def cmd_nlu(args: argparse.Namespace) -> int:
     from assistant.curation.compile import write_local_nlu
 
     written.append(write_local_nlu(kb, out))
+    from assistant.config import ROOT
+    from assistant.kb.local_dialogue.generate import write_training_files
+
+    dialogues = dialogues_or_report(kb)
+    if dialogues is None:
+        return 1
+    settings = get_settings()
+    written += write_training_files(
+        dialogues, Path(args.dialogue_out) if args.dialogue_out else settings.local_dialogue_data_dir,
+        Path(args.domain_out) if args.domain_out else settings.training_domain_dir,
+        ROOT / "domain.yml" if (ROOT / "domain.yml").is_file() else ROOT / "domain")
     for path in written:
         print(f"geschrieben: {path}")
     return 0

@@ -140,7 +140,9 @@ class _File:
                     "simple key" in context or "quoted scalar" in context or "flow" in context):
                 mark = exc.context_mark
             line = mark.line + 1 if mark is not None else None
-            problem = getattr(exc, "problem", None) or str(exc)
+            from assistant.kb.messages_de import yaml_problem_de
+
+            problem = yaml_problem_de(getattr(exc, "problem", None) or str(exc))
             problems.append(Problem(self.name, line, "", f"YAML-Syntaxfehler: {problem}. Oft fehlt ein Leerzeichen nach ':' oder die Einrückung stimmt nicht."))
             return False
         if self.data is None:
@@ -181,20 +183,9 @@ class _File:
 
 
 def _german(err: dict) -> str:
-    kind, msg = err.get("type", ""), err.get("msg", "")
-    if kind == "missing":
-        return "Pflichtfeld fehlt"
-    if kind == "extra_forbidden":
-        return "unbekanntes Feld (Tippfehler?)"
-    if kind == "literal_error":
-        return f"ungültiger Wert; erlaubt: {err.get('ctx', {}).get('expected', '')}"
-    if kind == "string_pattern_mismatch":
-        return f"ungültiges Format (erwartet: {err.get('ctx', {}).get('pattern', '')})"
-    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
-        return "ungültiges Datum (Format JJJJ-MM-TT, z. B. 2026-12-24)"
-    if kind == "value_error":
-        return msg.removeprefix("Value error, ")
-    return msg
+    from assistant.kb.messages_de import pydantic_error_de
+
+    return pydantic_error_de(err)
 
 
 # ------------------------------------------------------------------ loading

@@ -20,7 +20,8 @@ def get_kb() -> KnowledgeBase:
             from assistant.db import get_engine
             from assistant.kb.store import KBProvider
 
-            _provider = KBProvider(get_engine(), get_settings().kb_dir)
+            settings = get_settings()
+            _provider = KBProvider(get_engine(), settings.kb_dir, ttl=settings.kb_refresh_seconds)
     return _provider.get()
 
 

@@ -339,6 +339,22 @@ class Stop(Strict):
     aliases: list[str] = Field(default_factory=list)
 
 
+# ---------------------------------------------------------------- notices (staff forms; issue 20)
+
+class Notice(Strict):
+    """A current notice of an office or a municipality ("Heute Stromausfall, bitte anrufen"). The
+    assistant puts it first in every answer about that office until ``until`` (inclusive)."""
+
+    text: str = Field(min_length=5, max_length=300)
+    until: dt.date = Field(description="Letzter Tag, an dem der Hinweis gilt")
+    since: Optional[dt.date] = Field(None, description="Erster Tag (ohne Angabe: ab sofort)")
+
+    def active_on(self, day: dt.date) -> bool:
+        return (self.since is None or self.since <= day) and day <= self.until
+
+
+# ---------------------------------------------------------------- offices
+
 class Office(Strict):
     """A physical office, or a mobile/visiting service with ``stops`` (Bürgermobil, Sprechtag)."""
 
@@ -347,10 +363,11 @@ class Office(Strict):
     types: list[OfficeType] = Field(min_length=1)
     address: Address
     geo: Optional[Geo] = None
-    phone: str
+    phone: str = Field(min_length=3, description="Telefonnummer (Pflicht; Leute ohne Internet rufen an)")
     email: Optional[str] = None
     web: Optional[str] = None
     hours: Hours
+    notices: list[Notice] = Field(default_factory=list, description="Aktuelle Hinweise mit Enddatum")
     accessibility: Accessibility
     transport: list[TransportOption] = Field(default_factory=list)
     booking: Optional[BookingConfig] = None
@@ -396,6 +413,7 @@ class Municipality(Strict):
         default_factory=dict, description="Amtsart -> office id (z. B. buergerbuero: buergermobil)"
     )
     local_answers: list[LocalAnswer] = Field(default_factory=list)
+    notices: list[Notice] = Field(default_factory=list, description="Aktuelle Hinweise der Gemeinde mit Enddatum")
     demo: bool = True
 
 

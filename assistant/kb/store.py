@@ -99,8 +99,9 @@ def stored_hash(engine: Engine) -> Optional[str]:
 class KBProvider:
     """Process-wide cached access to the knowledge base in the database.
 
-    Re-reads when the stored content hash changes (after ``assistant kb load``), checked at most
-    every ``ttl`` seconds. If the database is empty, loads the YAML folder into it first.
+    Re-reads when the stored content hash changes (after ``assistant kb load`` or a staff edit, which
+    loads the knowledge base into the database), checked at most every ``ttl`` seconds
+    (``ASSISTANT_KB_REFRESH_SECONDS``, default 1: a staff edit is answered at once). If the database is empty, loads the YAML folder into it first.
     """
 
     def __init__(self, engine: Engine, kb_dir: Path, ttl: float = 30.0):
