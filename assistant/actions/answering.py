@@ -16,6 +16,7 @@ from assistant.actions.common import ask_municipality, ask_service, build_contex
 from assistant.answers import offices, services
 from assistant.answers.context import Context
 from assistant.answers.reply import Reply
+from assistant.answers.situations import special_answer
 
 
 @dataclass(frozen=True)
@@ -77,20 +78,14 @@ def answer_topic(topic: str, dispatcher: CollectingDispatcher, tracker: Tracker,
         ctx, events = build_context(tracker)
     events = list(events or [])
     flow = get_flow(tracker)
-    missing = missing_context(topic, ctx)
-    if missing is not None:
-        from assistant.answers.situations import special_answer
-
-        if special_answer(ctx, tracker.latest_message.get("text") or "") is not None:
-            missing = None  # the situation answer does not need the municipality
+    # a recognised situation (moving within Germany, a dog that died, ...) is answered as such and
+    # needs neither the service nor the municipality to be asked first
+    special = special_answer(ctx, tracker.latest_message.get("text") or "")
+    missing = None if special is not None else missing_context(topic, ctx)
     if missing is not None:
         send(dispatcher, missing)
         keep = flow if flow.get("type") in RESUMABLE else None
         return events + [set_flow({"type": "pending", "topic": topic, "resume": keep, "destination": ctx.destination})]
-    from assistant.answers.situations import special_answer
-
-    text = tracker.latest_message.get("text") or ""
-    special = special_answer(ctx, text)  # e.g. moving within Germany: no Abmeldung needed
     send(dispatcher, special or TOPICS[topic].answer(ctx))
     if special is not None and ctx.service:
         events.append(SlotSet("service", ctx.service))
