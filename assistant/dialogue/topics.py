@@ -81,10 +81,12 @@ def ask_municipality(kb: KnowledgeBase, travel: bool = False) -> Reply:
 def missing(env: Env, topic: str, ctx: Context, text: str = "") -> Optional[Reply]:
     """What to ask before ``topic`` can be answered (None: answer now)."""
     kb = env.kb
+    if text and topic != "booking" and special_answer(ctx, text) is not None:
+        return None  # a situation ("innerhalb Deutschlands keine Abmeldung") needs neither service nor place
     if (topic in SERVICE_TOPICS or topic == "booking") and not ctx.service:
         return ask_service(kb)
-    if ctx.municipality or (text and special_answer(ctx, text) is not None):
-        return None  # a situation answer ("innerhalb Deutschlands keine Abmeldung") needs no municipality
+    if ctx.municipality:
+        return None
     if topic == "fees" and ctx.service and fees_are_local(kb, ctx.service):
         return ask_municipality(kb)
     if topic in OFFICE_TOPICS + ("booking",):
