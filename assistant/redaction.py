@@ -257,15 +257,22 @@ PERSONAL_KEYS = frozenset({"phone", "telefon", "email", "e_mail", "name", "iban"
                            "address", "street", "id_number", "tax_id"})
 
 
+# keys of the dialogue state (slot JSON) whose values are ids the next turn needs, never personal
+# text: the booking code a cancel flow confirms, the slot offered, the office, the flow's id
+MACHINE_KEYS = frozenset({"code", "booked_code", "reschedule", "slot", "slots", "offered", "skipped", "office", "office_id", "service",
+                          "municipality", "place", "flow_id", "type", "stage", "kind", "asking", "need", "v"})
+
+
 def redact_value(value: Any) -> Any:
     """Redact a JSON-like value: strings are redacted (machine timestamps kept), values under
-    :data:`PERSONAL_KEYS` replaced."""
+    :data:`PERSONAL_KEYS` replaced, values under :data:`MACHINE_KEYS` kept."""
     if isinstance(value, str):
         return value if ISO_TIMESTAMP_RE.fullmatch(value) else redact(value)
     if isinstance(value, list):
         return [redact_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: ("[entfernt]" if k in PERSONAL_KEYS and v not in (None, "") else redact_value(v))
+        return {k: (v if k in MACHINE_KEYS and not isinstance(v, dict) else
+                    "[entfernt]" if k in PERSONAL_KEYS and v not in (None, "") else redact_value(v))
                 for k, v in value.items()}
     return value
 

@@ -101,3 +101,20 @@ def test_tracker_events_keep_what_the_dialogue_needs() -> None:
     assert user["parse_data"]["entities"] == [{"entity": "phone", "value": "[Telefon]"}]
     action = {"event": "action", "name": "action_listen", "timestamp": 3.0}
     assert redact_event(action) == action
+
+
+def test_dialogue_state_keeps_the_ids_the_next_turn_needs():
+    """The cancel flow confirms a booking code in the next turn; the offered slots are timestamps:
+    redacting them would cancel nothing or book the wrong time. Names and numbers still go."""
+    import json
+
+    from assistant.redaction import redact_event
+
+    state = {"v": 2, "booked_code": "K7M2QX", "flow": {"type": "cancel", "stage": "confirm", "data": {
+        "code": "K7M2QX", "offered": ["2026-12-15T09:00:00+01:00"], "name": "Erika Mustermann",
+        "note": "Rückruf unter 0345 1234567"}}}
+    stored = json.loads(redact_event({"event": "slot", "name": "dialogue", "value": json.dumps(state)})["value"])
+    assert stored["booked_code"] == "K7M2QX" and stored["flow"]["data"]["code"] == "K7M2QX"
+    assert stored["flow"]["data"]["offered"] == ["2026-12-15T09:00:00+01:00"]
+    assert stored["flow"]["data"]["name"] == "[entfernt]"
+    assert "1234567" not in stored["flow"]["data"]["note"]
