@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from assistant.actions.common import get_kb, latest_entities, now, send
+from assistant.actions.common import get_kb, now
 from assistant.answers.reply import Button, Reply, payload
 from assistant.config import get_settings
 from assistant.kb.local_dialogue.files import ELSEWHERE_RESPONSE
@@ -23,6 +23,16 @@ from assistant.kb.local_dialogue.tables import lookup
 from assistant.kb.views import resolve_municipality
 
 _tables: Optional[TableStore] = None
+
+
+def latest_entities(tracker: Tracker, name: str) -> list[str]:
+    return [str(e.get("value")) for e in tracker.latest_message.get("entities", []) if e.get("entity") == name
+            and e.get("value") is not None]
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    dispatcher.utter_message(**reply.to_dispatch())
+
 
 
 def table_store() -> TableStore:

@@ -309,11 +309,6 @@ class BookingFlow(Flow):
         office = env.kb.offices[fs.get("office")]
         local = start.astimezone(env.tz)
         fs = fs.with_data(slot=local.isoformat())
-        if office.booking and office.booking.requires_name and not fs.get("name"):
-            state.flow = fs.with_data(stage="name")
-            out.add(Reply("utter_booking_confirm", f"{office.name} braucht für den Termin Ihren Namen. "
-                                                   "Wie heißen Sie (Vor- und Nachname)?"))
-            return
         state.flow = fs.with_data(stage="confirm")
         out.add(texts.confirm(office, env.kb.services[fs.get("service")].name, local, None))
 
@@ -348,11 +343,9 @@ class BookingFlow(Flow):
             if len(name) < 3:
                 out.add(Reply("utter_booking_confirm", "Bitte schreiben Sie Ihren Vor- und Nachnamen."))
                 return
-            fs = fs.with_data(name=name, stage="confirm")
-            state.flow = fs
-            office = env.kb.offices[fs.get("office")]
-            out.add(texts.confirm(office, env.kb.services[fs.get("service")].name,
-                                  dt.datetime.fromisoformat(fs.get("slot")), None))
+            # booked in this very turn: the name reaches the appointment record and is never part
+            # of the conversation state that Rasa stores
+            self._book(env, state, fs, turn, out, name=name)
             return
         idx = _ordinal(turn)
         offered = fs.get("offered") or []
@@ -366,6 +359,12 @@ class BookingFlow(Flow):
                 return
         if fs.stage == "confirm":
             if turn.yes_no is True:
+                office = env.kb.offices[fs.get("office")]
+                if office.booking and office.booking.requires_name:
+                    state.flow = fs.with_data(stage="name")
+                    out.add(Reply("utter_booking_confirm", f"{office.name} braucht für den Termin Ihren Namen. "
+                                                           "Wie heißen Sie (Vor- und Nachname)?"))
+                    return
                 self._book(env, state, fs, turn, out)
                 return
             if turn.yes_no is False and _pref(text, env).is_empty:
@@ -386,7 +385,8 @@ class BookingFlow(Flow):
         r = self.reprompt(env, state, fs)
         out.add(r)
 
-    def _book(self, env: Env, state: DialogueState, fs: FlowState, turn: Turn, out: Outcome) -> None:
+    def _book(self, env: Env, state: DialogueState, fs: FlowState, turn: Turn, out: Outcome,
+              name: Optional[str] = None) -> None:
         from assistant.booking import service
         from assistant.checklist import store
 
@@ -401,7 +401,7 @@ class BookingFlow(Flow):
                                              idempotency_key=make_key(turn.sender, fs.flow_id, "reschedule"))
             else:
                 target = turn.sender if turn.channel == "telegram" else None
-                kwargs: dict[str, Any] = {"channel": turn.channel, "reminder_target": target, "name": fs.get("name"),
+                kwargs: dict[str, Any] = {"channel": turn.channel, "reminder_target": target, "name": name,
                                           "conversation": turn.sender}
                 booking = _call_book(service, sm, kb, office.id, fs.get("service"), start, env, kwargs,
                                      make_key(turn.sender, fs.flow_id, "book"))
