@@ -191,7 +191,7 @@ def _starts_yes_no(turn: Turn) -> bool:
 ORDINALS = {"ersten": 0, "erste": 0, "erster": 0, "1": 0, "eins": 0, "zweiten": 1, "zweite": 1, "zweiter": 1, "2": 1,
             "zwei": 1, "dritten": 2, "dritte": 2, "dritter": 2, "3": 2, "drei": 2, "vierten": 3, "vierte": 3,
             "4": 3, "vier": 3, "letzten": -1, "letzte": -1, "letzter": -1}
-NAME_RE = re.compile(r"^(?:(?:ich hei(?:ss|ß)e|mein name ist|name:?|auf den namen)\s+)?"
+NAME_RE = re.compile(r"^(?:(?i:ich hei(?:ss|ß)e|mein name ist|name:?|auf den namen)\s+)?"
                      r"([A-ZÄÖÜ][\wäöüß\-]+(?:\s+[A-ZÄÖÜ][\wäöüß\-]+){1,3})\.?$")
 
 
@@ -237,6 +237,10 @@ class BookingFlow(Flow):
                 "cancel_appointment", "request_human") or turn.yes_no is False
         if fs.stage == "confirm" and (turn.yes_no is not None):
             return True
+        if fs.stage == "confirm" and not turn.is_payload and NAME_RE.match(turn.text.strip()):
+            office = env.kb.offices.get(fs.get("office"))
+            if office is not None and office.booking and office.booking.requires_name:
+                return True  # "Erika Mustermann" answers the confirmation of a booking that needs the name
         if _ordinal(turn) is not None and fs.get("offered"):
             return True
         if turn.is_payload:
@@ -345,7 +349,7 @@ class BookingFlow(Flow):
                 return
             # booked in this very turn: the name reaches the appointment record and is never part
             # of the conversation state that Rasa stores
-            self._book(env, state, fs, turn, out, name=name)
+            self._book(env, state, fs, turn, out, person=name)
             return
         idx = _ordinal(turn)
         offered = fs.get("offered") or []
@@ -358,8 +362,12 @@ class BookingFlow(Flow):
                 self._choose(env, state, fs, start, out)
                 return
         if fs.stage == "confirm":
+            office = env.kb.offices[fs.get("office")]
+            named = NAME_RE.match(text.strip()) if not turn.is_payload else None
+            if named and office.booking and office.booking.requires_name and turn.yes_no is None:
+                self._book(env, state, fs, turn, out, person=named.group(1))  # "Erika Muster": yes, in this name
+                return
             if turn.yes_no is True:
-                office = env.kb.offices[fs.get("office")]
                 if office.booking and office.booking.requires_name:
                     state.flow = fs.with_data(stage="name")
                     out.add(Reply("utter_booking_confirm", f"{office.name} braucht für den Termin Ihren Namen. "
@@ -386,7 +394,7 @@ class BookingFlow(Flow):
         out.add(r)
 
     def _book(self, env: Env, state: DialogueState, fs: FlowState, turn: Turn, out: Outcome,
-              name: Optional[str] = None) -> None:
+              person: Optional[str] = None) -> None:
         from assistant.booking import service
         from assistant.checklist import store
 
@@ -401,7 +409,7 @@ class BookingFlow(Flow):
                                              idempotency_key=make_key(turn.sender, fs.flow_id, "reschedule"))
             else:
                 target = turn.sender if turn.channel == "telegram" else None
-                kwargs: dict[str, Any] = {"channel": turn.channel, "reminder_target": target, "name": name,
+                kwargs: dict[str, Any] = {"channel": turn.channel, "reminder_target": target, "name": person,
                                           "conversation": turn.sender}
                 booking = _call_book(service, sm, kb, office.id, fs.get("service"), start, env, kwargs,
                                      make_key(turn.sender, fs.flow_id, "book"))
