@@ -117,6 +117,16 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
             return state.last_topic  # "und in Musterstadt?"
         if requested == "booking" and re.search(r"\b(kein\w*|nicht|ohne)\s+(\w+\s+)?termin", norm):
             requested = words_topic if words_topic and words_topic != "booking" else "documents"
+        if requested == "check_documents" and words_topic in ("phone", "opening_hours", "directions", "office",
+                                                              "fees", "online") and \
+                not re.search(r"\b(reicht|reichen|genug|dabei|mitgebracht|vorhanden|vollstaendig)\b", norm):
+            return words_topic  # "und wen ruf ich da an" read as a document check
+        if requested == "local" and words_topic in ("phone", "opening_hours", "directions", "office", "fees") and \
+                (turn.office_id or turn.office_type or (state.subject and state.subject.kind != SUBJECT_LOCAL)):
+            from assistant.curation.local_match import decide
+
+            if decide(env.kb, turn.text, turn.municipality or state.municipality).kind != "answer":
+                return words_topic  # "wen ruf ich da an?" after an office answer
         if requested == "life_event" and turn.services and words_topic and words_topic != "documents":
             return words_topic  # "wir haben ein Baby bekommen, wo beantrage ich Kindergeld"
     if requested == "small_talk":
@@ -192,9 +202,11 @@ def _context_for(env: Env, state: DialogueState, turn: Turn, topic: str):
             and subject.office_id and topic in topics.OFFICE_TOPICS + ("booking",):
         office = env.kb.offices.get(subject.office_id)
         moved = turn.municipality and turn.municipality != subject.municipality
-        if office is not None and (not moved or turn.municipality in office.serves):
+        other_type = bool(turn.office_type) and office is not None and turn.office_type not in office.types
+        if office is not None and not other_type and (not moved or turn.municipality in office.serves):
             office_id = subject.office_id
-        service = subject.service  # the office answer was about this service (or none)
+        if not other_type:
+            service = subject.service  # the office answer was about this service (or none)
     if office_id and service:
         from assistant.kb.views import responsible_office
 
@@ -224,7 +236,7 @@ def _place_words(env: Env) -> set[str]:
 
 
 FOLLOW_UP_EXCLUDED = ("booking", "cancel", "reschedule", "documents", "check_documents", "life_event", "small_talk",
-                      "deny", "human")
+                      "deny")
 
 
 def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Optional[Reply]:
@@ -233,6 +245,8 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
     if subject is None or turn.services or turn.is_payload or topic in FOLLOW_UP_EXCLUDED:
         return None
     moved = turn.municipality and turn.municipality != subject.municipality
+    if topic == "human" and subject.kind != SUBJECT_TRANSPORT:
+        return None
     if subject.kind == SUBJECT_LOCAL and not moved:
         if turn.office_id or turn.office_type:
             picked = topics.best_sentences(turn.text, topics.split_sentences(_local_text(env, subject)), minimum=2)
@@ -241,8 +255,9 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
             reply = topics.local_details(env, subject, turn.text) if topic == "fees" else None
             return reply or topics.local_followup(env, subject, topic)
         return topics.local_details(env, subject, turn.text)
-    if subject.kind == SUBJECT_TRANSPORT and subject.transport and not turn.office_id and (
-            turn.short or turn.reference or topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else")):
+    if subject.kind == SUBJECT_TRANSPORT and subject.transport and not turn.office_id and \
+            topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else", "human") and \
+            (turn.short or turn.reference or turn.follow_up or topic != "human"):
         ctx = env.context(state, municipality=turn.municipality)
         return topics.transport_reply(env, ctx, subject.transport, topic)
     if subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \

@@ -14,8 +14,8 @@ YES_WORDS = {"ja", "jo", "joa", "jap", "jep", "jawohl", "genau", "richtig", "doc
 NO_WORDS = {"nein", "nee", "ne", "noe", "nö", "nicht", "kein", "keine", "keinen", "falsch", "nix", "nichts", "niemals",
             "nie", "no"}
 NEGATIONS = {"ohne", "kein", "keine", "keinen", "keiner", "keinem", "nicht", "nie", "nix"}
-REFERENCE_WORDS = {"da", "dort", "dahin", "dorthin", "hin", "das", "die", "der", "es", "dem", "den", "denen", "dies",
-                   "dieses", "diese", "dieser", "dafuer", "dazu", "darauf", "dafur", "beides", "die", "ihnen"}
+REFERENCE_WORDS = {"da", "dort", "dahin", "dorthin", "hin", "das", "es", "denen", "dies", "dieses", "diese", "dieser",
+                   "dafuer", "dazu", "darauf", "beides", "ihnen", "dem"}
 TRANSPORT = {"buergerbus": "buergerbus", "rufbus": "rufbus", "anrufbus": "rufbus", "buergermobil": "buergermobil",
              "bus": "bus", "busse": "bus", "buslinie": "bus", "stadtbus": "bus", "zug": "bahn", "bahn": "bahn",
              "taxi": "taxi"}
