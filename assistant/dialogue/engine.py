@@ -142,7 +142,8 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
     if requested in ("continue", "clarify"):
         if turn.intent == "deny" and not turn.services and not turn.municipality and not turn.correction:
             return "deny"
-        ranked = [r.get("name") for r in turn.ranking if r.get("name") in INTENT_TOPICS]
+        ranked = [r.get("name") for r in turn.ranking if r.get("name") in INTENT_TOPICS and not (
+            r.get("name") == "out_of_scope" and (turn.services or turn.office_id))]
         top = INTENT_TOPICS.get(ranked[0]) if ranked else None
         if words_topic and (turn.services or turn.office_id or turn.municipality or state.subject or state.service
                             or requested == "continue"):

@@ -231,6 +231,10 @@ def answer(env: Env, state: DialogueState, topic: str, ctx: Context, turn: Optio
             or offices.opening_hours(ctx)
     elif topic == "directions":
         reply = offices.directions(ctx)
+        if ctx.service:  # "Sie müssen nicht hinfahren: Antrag online oder per Post"
+            hint = next((n for n in ctx.eff().notes if re.search(r"hinfahren|per post|nicht hin", normalize(n))), None)
+            if hint:
+                reply = Reply(reply.key, f"{hint.strip()}\n{reply.text}", reply.buttons)
     elif topic == "phone":
         reply = phone_reply(ctx)
     else:
