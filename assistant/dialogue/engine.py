@@ -87,6 +87,13 @@ def _remember_context(env: Env, state: DialogueState, turn: Turn) -> None:
 
     if not turn.services and turn.verb and state.service in SIBLINGS[turn.verb] and (turn.correction or turn.short):
         turn.services = [SIBLINGS[turn.verb][state.service]]  # "ich meinte abmelden, nicht anmelden"
+    generic = {"wohnsitz_anmelden", "wohnsitz_abmelden"}
+    if len(turn.services) == 1 and turn.services[0] in generic and state.service and state.service not in generic \
+            and not re.search(r"\b(wohn\w*|umzug|umgezogen|ummeld\w*|adresse|meldebehoerde|zieh\w*)\b",
+                              normalize(turn.text)):
+        # "was kostet das Anmelden?" while talking about the Gewerbe / the wedding: the same service
+        sibling = SIBLINGS.get(turn.verb or "", {}).get(state.service)
+        turn.services = [sibling or state.service]
     if turn.services:
         state.service = turn.services[0]
     if turn.municipality and turn.municipality != state.municipality:
@@ -148,6 +155,9 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         if words_topic and (turn.services or turn.office_id or turn.municipality or state.subject or state.service
                             or requested == "continue"):
             return words_topic
+        if turn.municipality and not turn.services and not turn.office_id and state.service and \
+                state.last_topic in ("documents", "howto", "online", "local", "life_event"):
+            return "municipality_menu"  # "wir sind aus Musterstadt" after the documents: where to go
         if (turn.services or turn.municipality or turn.office_id or turn.correction) and state.last_topic:
             return state.last_topic if state.last_topic != "booking" else "office"
         if requested == "clarify" and top and (turn.services or turn.office_id or turn.municipality):
@@ -261,7 +271,7 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
             (turn.short or turn.reference or turn.follow_up or topic != "human"):
         ctx = env.context(state, municipality=turn.municipality)
         return topics.transport_reply(env, ctx, subject.transport, topic)
-    if subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
+    if topic != "fees" and subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
             (state.last_topic == "directions" or turn.transport) and topics.DEPARTURE_RE.search(normalize(turn.text)):
         ctx = env.context(state, service=subject.service, office_id=subject.office_id)
         return topics.departures_reply(env, ctx, turn.municipality)
