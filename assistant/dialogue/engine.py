@@ -136,6 +136,14 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
                 return words_topic  # "wen ruf ich da an?" after an office answer
         if requested == "life_event" and turn.services and words_topic and words_topic != "documents":
             return words_topic  # "wir haben ein Baby bekommen, wo beantrage ich Kindergeld"
+        if requested == "life_event" and turn.services and re.search(
+                r"\b(brauch\w*|beantrag\w*|mitbring\w*|benoetig\w*)\b", norm):
+            return words_topic or "documents"  # "mein Sohn ist 10 und braucht einen Personalausweis"
+        if requested == "life_event" and life_events.detect_event(env.kb, turn.text) is None:
+            if turn.services:
+                return words_topic or "documents"  # "mein Sohn braucht einen Personalausweis"
+            if state.service:
+                requested = "clarify"  # "muss der Vater mitkommen": a detail of the service talked about
     if requested == "small_talk":
         asks = bool(words_topic) or bool(set(turn.words) & {"wann", "wie", "was", "wo", "welche", "welcher", "kann",
                                                             "muss", "gibt", "brauch", "brauche", "bis"})

@@ -245,7 +245,7 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
         rest.reverse()  # what they have comes first, what it is for comes last
     ordered: list[str] = []
     for s in purposeful + rest:
-        if s not in ordered and s not in negated:
+        if s not in ordered:  # a positive mention counts even if the same service is also negated
             ordered.append(s)
     if not ordered and text and not payload and len(text) < 500:
         cleaned = _blank_spans(text, blanks)
