@@ -177,10 +177,10 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         return "clarify" if requested == "clarify" else "what_else"
     if requested in ANSWER_TOPICS or requested in ("documents", "booking"):
         # the NLU's topic, unless the words clearly ask another one of a follow-up
-        if requested == "office" and words_topic in ("phone", "opening_hours", "directions"):
+        if requested == "office" and words_topic in ("phone", "opening_hours", "directions", "access"):
             return words_topic
-        if requested == "opening_hours" and words_topic == "phone":
-            return "phone"
+        if requested in ("opening_hours", "directions") and words_topic in ("phone", "access"):
+            return words_topic
         if requested in ("fees",) and turn.transport in ("buergerbus", "rufbus") and not turn.services:
             return "transport"
         return requested
