@@ -577,8 +577,6 @@ class CallbackFlow(Flow):
         if not turn.is_payload and extract_phone(turn.text):
             return True
         if fs.stage == "offer":
-            if turn.correction or (turn.services and turn.services[0] != service):
-                return False
             return turn.yes_no is not None and turn.intent in ("affirm", "deny", "inform", "nlu_fallback", "")
         if fs.stage == "phone":
             return turn.intent in ("inform", "nlu_fallback", "deny", "dont_know", "affirm", "")

@@ -232,7 +232,6 @@ def transport_reply(env: Env, ctx: Context, kind: str, topic: str) -> Optional[R
 
 def answer(env: Env, state: DialogueState, topic: str, ctx: Context, turn: Optional[Turn] = None) -> Reply:
     """The answer to ``topic`` (context is complete); records what it was about."""
-    kb = env.kb
     if topic == "documents":
         reply = services.documents_general(ctx)
         if ctx.eff().service.situations:
