@@ -38,3 +38,12 @@ def test_committed_dialogues_load_with_unique_ids():
     dialogues = load_all()
     assert dialogues, "tests/dialogues/ holds no conversations"
     assert all(d.turns for d in dialogues)
+
+
+def test_known_failures_name_existing_conversations():
+    from tests.dialogue_suite import DIALOGUE_DIR
+
+    ids = {d.id for d in load_all()}
+    listed = [line.strip() for line in (DIALOGUE_DIR / "known_failures.txt").read_text(encoding="utf-8").splitlines()
+              if line.strip() and not line.startswith("#")]
+    assert set(listed) <= ids, set(listed) - ids

@@ -44,7 +44,10 @@ def test_parse_returns_slugs_and_places(stack):
 
 def test_documents_checklist_to_printable_page(stack):
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
-    first = stack.chat("Was brauche ich für einen Personalausweis?", sender)
+    general = stack.chat("Was brauche ich für einen Personalausweis?", sender)
+    assert "Passbild" in texts(general)  # the general list first, the personal one offered
+    personal = next(b for b in buttons(general) if b["title"] == "Meine persönliche Liste")
+    first = stack.chat(personal["payload"], sender)
     assert [b["title"] for b in buttons(first)][:3] == ["Ja", "Nein", "Weiß nicht"]
     replies = first
     for _ in range(12):  # answer "Nein" until the list comes

@@ -34,8 +34,6 @@ def checklist_reply(ctx: Context, checklist: Checklist, link: Optional[str]) -> 
         lines.append(bullets([d.name for d in checklist.needed]))
     for doc, cond in checklist.maybe:
         lines.append(f"Falls {cond}: {doc.name}")
-    if checklist.not_needed:
-        lines.append("Nicht nötig: " + ", ".join(d.name for d in checklist.not_needed) + ".")
     buttons: list = []
     if link:
         lines.append(f"Zum Ausdrucken: {link}")

@@ -94,6 +94,13 @@ def _remember_context(env: Env, state: DialogueState, turn: Turn) -> None:
 
     if not turn.services and turn.verb and state.service in SIBLINGS[turn.verb] and (turn.correction or turn.short):
         turn.services = [SIBLINGS[turn.verb][state.service]]  # "ich meinte abmelden, nicht anmelden"
+    generic = {"wohnsitz_anmelden", "wohnsitz_abmelden"}
+    if len(turn.services) == 1 and turn.services[0] in generic and state.service and state.service not in generic \
+            and not re.search(r"\b(wohn\w*|umzug|umgezogen|ummeld\w*|adresse|meldebehoerde|zieh\w*)\b",
+                              normalize(turn.text)):
+        # "was kostet das Anmelden?" while talking about the Gewerbe / the wedding: the same service
+        sibling = SIBLINGS.get(turn.verb or "", {}).get(state.service)
+        turn.services = [sibling or state.service]
     if turn.services:
         state.service = turn.services[0]
     if turn.municipality and (turn.municipality != state.municipality or turn.place):
@@ -125,8 +132,26 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
             return state.last_topic  # "und in Musterstadt?"
         if requested == "booking" and re.search(r"\b(kein\w*|nicht|ohne)\s+(\w+\s+)?termin", norm):
             requested = words_topic if words_topic and words_topic != "booking" else "documents"
+        if requested == "check_documents" and words_topic in ("phone", "opening_hours", "directions", "office",
+                                                              "fees", "online") and \
+                not re.search(r"\b(reicht|reichen|genug|dabei|mitgebracht|vorhanden|vollstaendig)\b", norm):
+            return words_topic  # "und wen ruf ich da an" read as a document check
+        if requested == "local" and words_topic in ("phone", "opening_hours", "directions", "office", "fees") and \
+                (turn.office_id or turn.office_type or (state.subject and state.subject.kind != SUBJECT_LOCAL)):
+            from assistant.curation.local_match import decide
+
+            if decide(env.kb, turn.text, turn.municipality or state.municipality).kind != "answer":
+                return words_topic  # "wen ruf ich da an?" after an office answer
         if requested == "life_event" and turn.services and words_topic and words_topic != "documents":
             return words_topic  # "wir haben ein Baby bekommen, wo beantrage ich Kindergeld"
+        if requested == "life_event" and turn.services and re.search(
+                r"\b(brauch\w*|beantrag\w*|mitbring\w*|benoetig\w*)\b", norm):
+            return words_topic or "documents"  # "mein Sohn ist 10 und braucht einen Personalausweis"
+        if requested == "life_event" and life_events.detect_event(env.kb, turn.text) is None:
+            if turn.services:
+                return words_topic or "documents"  # "mein Sohn braucht einen Personalausweis"
+            if state.service:
+                requested = "clarify"  # "muss der Vater mitkommen": a detail of the service talked about
     if requested == "small_talk":
         asks = bool(words_topic) or bool(set(turn.words) & {"wann", "wie", "was", "wo", "welche", "welcher", "kann",
                                                             "muss", "gibt", "brauch", "brauche", "bis"})
@@ -140,11 +165,15 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
     if requested in ("continue", "clarify"):
         if turn.intent == "deny" and not turn.services and not turn.municipality and not turn.correction:
             return "deny"
-        ranked = [r.get("name") for r in turn.ranking if r.get("name") in INTENT_TOPICS]
+        ranked = [r.get("name") for r in turn.ranking if r.get("name") in INTENT_TOPICS and not (
+            r.get("name") == "out_of_scope" and (turn.services or turn.office_id))]
         top = INTENT_TOPICS.get(ranked[0]) if ranked else None
         if words_topic and (turn.services or turn.office_id or turn.municipality or state.subject or state.service
                             or requested == "continue"):
             return words_topic
+        if turn.municipality and not turn.services and not turn.office_id and state.service and \
+                state.last_topic in ("documents", "howto", "online", "local", "life_event"):
+            return "municipality_menu"  # "wir sind aus Musterstadt" after the documents: where to go
         if (turn.services or turn.municipality or turn.office_id or turn.correction) and state.last_topic:
             return state.last_topic if state.last_topic != "booking" else "office"
         if requested == "clarify" and top and (turn.services or turn.office_id or turn.municipality):
@@ -156,10 +185,10 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         return "clarify" if requested == "clarify" else "what_else"
     if requested in ANSWER_TOPICS or requested in ("documents", "booking"):
         # the NLU's topic, unless the words clearly ask another one of a follow-up
-        if requested == "office" and words_topic in ("phone", "opening_hours", "directions"):
+        if requested == "office" and words_topic in ("phone", "opening_hours", "directions", "access"):
             return words_topic
-        if requested == "opening_hours" and words_topic == "phone":
-            return "phone"
+        if requested in ("opening_hours", "directions") and words_topic in ("phone", "access"):
+            return words_topic
         if requested in ("fees",) and turn.transport in ("buergerbus", "rufbus") and not turn.services:
             return "transport"
         return requested
@@ -200,9 +229,11 @@ def _context_for(env: Env, state: DialogueState, turn: Turn, topic: str):
             and subject.office_id and topic in topics.OFFICE_TOPICS + ("booking",):
         office = env.kb.offices.get(subject.office_id)
         moved = turn.municipality and turn.municipality != subject.municipality
-        if office is not None and (not moved or turn.municipality in office.serves):
+        other_type = bool(turn.office_type) and office is not None and turn.office_type not in office.types
+        if office is not None and not other_type and (not moved or turn.municipality in office.serves):
             office_id = subject.office_id
-        service = subject.service  # the office answer was about this service (or none)
+        if not other_type:
+            service = subject.service  # the office answer was about this service (or none)
     if office_id and service:
         from assistant.kb.views import responsible_office
 
@@ -232,7 +263,7 @@ def _place_words(env: Env) -> set[str]:
 
 
 FOLLOW_UP_EXCLUDED = ("booking", "cancel", "reschedule", "documents", "check_documents", "life_event", "small_talk",
-                      "deny", "human")
+                      "deny")
 
 
 def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Optional[Reply]:
@@ -241,6 +272,8 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
     if subject is None or turn.services or turn.is_payload or topic in FOLLOW_UP_EXCLUDED:
         return None
     moved = turn.municipality and turn.municipality != subject.municipality
+    if topic == "human" and subject.kind != SUBJECT_TRANSPORT:
+        return None
     if subject.kind == SUBJECT_LOCAL and not moved:
         if turn.office_id or turn.office_type:
             picked = topics.best_sentences(turn.text, topics.split_sentences(_local_text(env, subject)), minimum=2)
@@ -249,11 +282,12 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
             reply = topics.local_details(env, subject, turn.text) if topic == "fees" else None
             return reply or topics.local_followup(env, subject, topic)
         return topics.local_details(env, subject, turn.text)
-    if subject.kind == SUBJECT_TRANSPORT and subject.transport and not turn.office_id and (
-            turn.short or turn.reference or topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else")):
+    if subject.kind == SUBJECT_TRANSPORT and subject.transport and not turn.office_id and \
+            topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else", "human") and \
+            (turn.short or turn.reference or turn.follow_up or topic != "human"):
         ctx = env.context(state, municipality=turn.municipality)
         return topics.transport_reply(env, ctx, subject.transport, topic)
-    if subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
+    if topic != "fees" and subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
             (state.last_topic == "directions" or turn.transport) and topics.DEPARTURE_RE.search(normalize(turn.text)):
         ctx = env.context(state, service=subject.service, office_id=subject.office_id)
         return topics.departures_reply(env, ctx, turn.municipality)

@@ -53,6 +53,8 @@ class ChecklistFlow(Flow):
         if turn.services and turn.services[0] != service and not turn.correction:
             return False
         if fs.stage == "offer":
+            if turn.correction or (turn.services and turn.services[0] != service):
+                return False
             return turn.yes_no is not None and turn.intent in ("affirm", "deny", "inform", "nlu_fallback", "") \
                 or (wants_personal_list(turn) and turn.intent in ("ask_documents", "inform", "nlu_fallback", "affirm"))
         if wants_general_list(turn) or (LIST_NOW_RE.search(normalize(turn.text)) and turn.intent in (
@@ -61,7 +63,8 @@ class ChecklistFlow(Flow):
         if turn.yes_no is not None or turn.dont_know:
             return turn.intent in ("affirm", "deny", "inform", "dont_know", "nlu_fallback", "") or \
                 _starts_yes_no(turn) or turn.confidence < 0.8
-        if turn.intent in ("inform", "nlu_fallback") and not turn.is_payload:
+        if turn.intent in ("inform", "nlu_fallback", "ask_life_event", "check_documents", "ask_documents", "affirm",
+                           "deny") and not turn.is_payload:
             from assistant.answers.checklists import find_correction
 
             return self._eff(env, state, fs) is not None and \
@@ -247,7 +250,8 @@ class BookingFlow(Flow):
             return False
         norm = normalize(turn.text)
         if not _pref(turn.text, env).is_empty or _soon(norm):
-            return turn.intent not in ("ask_opening_hours", "ask_office", "ask_directions") or turn.intent == ""
+            # "keiner davon passt, haben Sie was am Freitag?" (whatever intent); not "wann haben Sie offen?"
+            return not re.search(r"\b(offen|geoeffnet|oeffnungszeit\w*|wo ist|wie komm\w*)\b", norm)
         if fs.stage == "choose" and turn.yes_no is not None and turn.intent in ("affirm", "deny"):
             return True
         return False

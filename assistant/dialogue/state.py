@@ -99,6 +99,10 @@ def _subject(raw: Any) -> Optional[Subject]:
     return Subject(**{k: (_str(v) if k != "kind" else v) for k, v in raw.items() if k in names})
 
 
+STRING_KEYS = ("office", "service", "slot", "code", "reschedule", "asking", "topic", "municipality", "purpose",
+               "need", "text", "destination", "name")
+
+
 def _flow(raw: Any, depth: int = 0) -> Optional[FlowState]:
     raw = _dict(raw)
     kind = _str(raw.get("type"))
@@ -112,9 +116,16 @@ def _flow(raw: Any, depth: int = 0) -> Optional[FlowState]:
     for key in ("answers",):
         if key in data:
             data[key] = _answers(data[key])
-    for key in ("skipped",):
+    for key in ("skipped", "offered"):
         if key in data:
-            data[key] = [str(x) for x in data[key]] if isinstance(data[key], list) else []
+            data[key] = [str(x) for x in data[key] if isinstance(x, (str, int, float))] \
+                if isinstance(data[key], list) else []
+    # ids and texts the flows look up (office, service, slot, code, ...) are strings or absent
+    for key in STRING_KEYS:
+        if key in data and not isinstance(data[key], str):
+            del data[key]
+    if "callback_id" in data and (not isinstance(data["callback_id"], int) or isinstance(data["callback_id"], bool)):
+        del data["callback_id"]
     return FlowState(type=kind, stage=_str(raw.get("stage")) or "", data=data,
                      flow_id=_str(raw.get("flow_id")) or uuid.uuid4().hex[:12], reminded=raw.get("reminded") is True,
                      resume=_flow(resume, depth + 1))

@@ -18,12 +18,14 @@ from assistant.kb.loader import KnowledgeBase, normalize
 from assistant.kb.views import responsible_office
 
 SERVICE_TOPICS = ("documents", "howto", "fees", "online")
-OFFICE_TOPICS = ("office", "opening_hours", "directions", "phone")
+OFFICE_TOPICS = ("office", "opening_hours", "directions", "phone", "access")
 POPULAR_SERVICES = ("personalausweis", "reisepass", "wohnsitz_anmelden", "kfz_zulassung", "hund_anmelden",
                     "fuehrungszeugnis")
 
 # words that name what a message asks, for follow-ups and unsure NLU ("und was kostet das", "kostet?")
 TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
+    ("access", re.compile(r"\b(rollstuhl\w*|rollator|barrierefrei\w*|stufen\w*|treppe\w*|aufzug|fahrstuhl|"
+                          r"gehbehindert\w*|komm\w* ich (da )?rein|hublift|rampe)\b")),
     ("phone", re.compile(r"\b(wen ruf\w*|ruf\w* ich|anrufen|telefon\w*|nummer|tel|telefonisch|hotline)\b")),
     ("fees", re.compile(r"\b(kost\w*|gost\w*|kosst\w*|gebuehr\w*|preis\w*|teuer|bezahlen|euro|umsonst|gratis|"
                         r"kostenlos|steuer|zahl\w*)\b")),
@@ -116,6 +118,23 @@ def phone_reply(ctx: Context) -> Reply:
                                               Button("Öffnungszeiten", payload("ask_opening_hours"))])
 
 
+def access_reply(ctx: Context) -> Reply:
+    """'Komm ich mit dem Rollstuhl rein?': step-free access, what the office says about it, parking."""
+    off = ctx.office()
+    if off is None:
+        return Reply("utter_no_information", f"Dazu habe ich keine verlässliche Information. {ctx.kb.county.hotline_115}")
+    acc = off.accessibility
+    lines = [f"{off.name}: " + ("Der Zugang ist stufenlos." if acc.step_free else "Der Zugang ist nicht stufenlos.")]
+    if acc.note:
+        lines.append(acc.note.strip())
+    if acc.disabled_parking:
+        lines.append("Es gibt einen Behindertenparkplatz.")
+    if acc.parking:
+        lines.append(f"Parken: {acc.parking.strip()}")
+    lines.append(f"Fragen vorab: Telefon {off.phone}.")
+    return Reply("utter_directions", " ".join(lines), [LinkButton("Karte öffnen", offices.map_link(off))])
+
+
 def weekend_reply(ctx: Context) -> Optional[Reply]:
     """'und am Wochenende?': does the office open on Saturday or Sunday?"""
     off = ctx.office()
@@ -143,6 +162,7 @@ LOCAL_HINTS = {
     "office": re.compile(r"\b(ist im|ist in|ist am|liegt|strasse|weg \d|platz|gewerbering|\w+weg|\w+strasse)\b|"
                          r"\b\w+ \d{1,3}\b"),
     "fees": re.compile(r"\b(euro|kostenlos|kostet|gebuehr|frei|kaution)\b"),
+    "access": re.compile(r"\b(stufen\w*|rollstuhl\w*|barriere\w*|ebenerdig|hublift|aufzug)\b"),
 }
 
 
@@ -237,8 +257,14 @@ def answer(env: Env, state: DialogueState, topic: str, ctx: Context, turn: Optio
             or offices.opening_hours(ctx)
     elif topic == "directions":
         reply = offices.directions(ctx)
+        if ctx.service:  # "Sie müssen nicht hinfahren: Antrag online oder per Post"
+            hint = next((n for n in ctx.eff().notes if re.search(r"hinfahren|per post|nicht hin", normalize(n))), None)
+            if hint:
+                reply = Reply(reply.key, f"{hint.strip()}\n{reply.text}", reply.buttons)
     elif topic == "phone":
         reply = phone_reply(ctx)
+    elif topic == "access":
+        reply = access_reply(ctx)
     else:
         raise KeyError(topic)
     state.last_topic = topic

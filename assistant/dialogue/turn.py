@@ -14,8 +14,8 @@ YES_WORDS = {"ja", "jo", "joa", "jap", "jep", "jawohl", "genau", "richtig", "doc
 NO_WORDS = {"nein", "nee", "ne", "noe", "nö", "nicht", "kein", "keine", "keinen", "falsch", "nix", "nichts", "niemals",
             "nie", "no"}
 NEGATIONS = {"ohne", "kein", "keine", "keinen", "keiner", "keinem", "nicht", "nie", "nix"}
-REFERENCE_WORDS = {"da", "dort", "dahin", "dorthin", "hin", "das", "die", "der", "es", "dem", "den", "denen", "dies",
-                   "dieses", "diese", "dieser", "dafuer", "dazu", "darauf", "dafur", "beides", "ihnen"}
+REFERENCE_WORDS = {"da", "dort", "dahin", "dorthin", "hin", "das", "es", "denen", "dies", "dieses", "diese", "dieser",
+                   "dafuer", "dazu", "darauf", "beides", "ihnen", "dem"}
 TRANSPORT = {"buergerbus": "buergerbus", "rufbus": "rufbus", "anrufbus": "rufbus", "buergermobil": "buergermobil",
              "bus": "bus", "busse": "bus", "buslinie": "bus", "stadtbus": "bus", "zug": "bahn", "bahn": "bahn",
              "taxi": "taxi"}
@@ -246,7 +246,7 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
         rest.reverse()  # what they have comes first, what it is for comes last
     ordered: list[str] = []
     for s in purposeful + rest:
-        if s not in ordered and s not in negated:
+        if s not in ordered:  # a positive mention counts even if the same service is also negated
             ordered.append(s)
     if not ordered and text and not payload and len(text) < 500:
         cleaned = _blank_spans(text, blanks)
