@@ -80,6 +80,11 @@ def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
+def _key(word: str) -> str:
+    """What a message token must share with a phrase word to be "the same word" (see _same_word)."""
+    return word[:5] if len(word) >= 5 else word
+
+
 def _swaps_prefix(a: str, b: str) -> bool:
     """True if ``a`` and ``b`` differ only by a contrasting word part ("anmelden"/"abmelden")."""
     common = 0
@@ -120,6 +125,24 @@ class Gazetteer:
         # entity -> {normalised phrase: value}
         self.vocab = {ent: {normalize(k): v for k, v in words.items() if normalize(k)} for ent, words in vocab.items()}
         self.min_compound = min_compound
+        # precomputed for speed (every message is matched against ~1,000 words): loose phrases by
+        # the keys their words need in the message, single words for the fuzzy rules, and a cache
+        # of fuzzy results per token (tokens repeat across messages)
+        self._phrases: Dict[str, List[Tuple[str, str, Tuple[str, ...]]]] = {}
+        self._singles: Dict[str, List[Tuple[str, str]]] = {}
+        for ent, words in self.vocab.items():
+            self._phrases[ent] = [(ph, v, tuple(_key(p) for p in ph.split(" "))) for ph, v in words.items()
+                                  if 2 <= len(ph.split(" ")) <= 3 and all(len(p) >= 3 for p in ph.split(" "))]
+            self._singles[ent] = [(w, v) for w, v in words.items() if " " not in w and len(w) >= 4]
+        self._fuzzy_cache: Dict[Tuple[str, str], Tuple[Optional[str], int]] = {}
+        self._max_len = {ent: max((w.count(" ") + 1 for w in words), default=1) for ent, words in self.vocab.items()}
+        self._phrases_by_key: Dict[str, Dict[str, List[Tuple[str, str, Tuple[str, ...]]]]] = {}
+        for ent, phrases in self._phrases.items():
+            by_key: Dict[str, List[Tuple[str, str, Tuple[str, ...]]]] = {}
+            for item in phrases:
+                by_key.setdefault(item[2][0], []).append(item)
+            self._phrases_by_key[ent] = by_key
+        self._phrase_order = {ent: {item[0]: i for i, item in enumerate(phrases)} for ent, phrases in self._phrases.items()}
 
     def _token_spans(self, norm: str) -> List[Tuple[int, int, str]]:
         spans, i = [], 0
@@ -134,7 +157,7 @@ class Gazetteer:
         spans = self._token_spans(norm)
         found: List[Tuple[int, int, str, str, int, int]] = []  # (start, end, entity, value, score, words)
         for ent, words in self.vocab.items():
-            max_len = max((w.count(" ") + 1 for w in words), default=1)
+            max_len = self._max_len[ent]
             for i in range(len(spans)):
                 for n in range(min(max_len, len(spans) - i), 0, -1):
                     phrase = " ".join(s[2] for s in spans[i:i + n])
@@ -143,7 +166,14 @@ class Gazetteer:
                     if ent == "service" and n == 1 and phrase in self.rules.never_service:
                         break
                     if value is None and n == 1:
-                        value, score = self._fuzzy_token(phrase, words)
+                        key = (ent, phrase)
+                        hit = self._fuzzy_cache.get(key)
+                        if hit is None:
+                            hit = self._fuzzy_token(phrase, words, self._singles[ent])
+                            if len(self._fuzzy_cache) > 50_000:
+                                self._fuzzy_cache.clear()
+                            self._fuzzy_cache[key] = hit
+                        value, score = hit
                     if value is not None:
                         found.append((i, i + n, ent, value, score * 100 + len(phrase), n))
                         break
@@ -176,10 +206,14 @@ class Gazetteer:
         """
         out = []
         tokens = [s[2] for s in spans]
-        for phrase, value in words.items():
-            parts = phrase.split(" ")
-            if not 2 <= len(parts) <= 3 or any(len(p) < 3 for p in parts):
+        present = {_key(t) for t in tokens}
+        by_key = self._phrases_by_key.get(ent, {})
+        order = self._phrase_order[ent]
+        candidates = sorted((item for k in present for item in by_key.get(k, ())), key=lambda c: order[c[0]])
+        for phrase, value, keys in candidates:  # in vocabulary order, as before the index
+            if not all(k in present for k in keys):  # a word of the phrase cannot be in the message
                 continue
+            parts = phrase.split(" ")
             width = len(parts) + 2
             for i in range(len(tokens)):
                 window = tokens[i:i + width]
@@ -195,13 +229,14 @@ class Gazetteer:
                     break
         return out
 
-    def _fuzzy_token(self, tok: str, words: Dict[str, str]) -> Tuple[Optional[str], int]:
+    def _fuzzy_token(self, tok: str, words: Dict[str, str],
+                     singles: Optional[List[Tuple[str, str]]] = None) -> Tuple[Optional[str], int]:
         if len(tok) < 5:
             return None, 0
+        if singles is None:
+            singles = [(w, v) for w, v in words.items() if " " not in w and len(w) >= 4]
         best: Optional[Tuple[int, str, str]] = None
-        for w, v in words.items():
-            if " " in w or len(w) < 4:
-                continue
+        for w, v in singles:
             if len(w) >= self.min_compound and len(tok) > len(w) and (
                     tok.endswith(w) or (tok.startswith(w) and _generic_tail(tok[len(w):]))):
                 cand = (len(w), v, w)
@@ -218,8 +253,9 @@ class Gazetteer:
             return value, 2
         limit = 2 if len(tok) >= 10 else 1 if len(tok) >= 6 else 0
         if limit:
-            for w, v in words.items():
-                if " " not in w and len(w) >= 6 and tok[0] == w[0] and _edit_distance_at_most(tok, w, limit) \
+            for w, v in singles:
+                if len(w) >= 6 and tok[0] == w[0] and abs(len(w) - len(tok)) <= limit \
+                        and _edit_distance_at_most(tok, w, limit) \
                         and not _swaps_prefix(tok, w):
                     return v, 1
         return None, 0

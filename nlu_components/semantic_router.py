@@ -1,14 +1,17 @@
 """Rasa component: the semantic layer where the rest of the pipeline is unsure.
 
-Runs after DIET. For a message it embeds the text (multilingual e5, see
+Runs after DIET and the FallbackClassifier (it has the last word on unsure messages). For a
+message it embeds the text (multilingual e5, see
 :mod:`nlu_components.semantic`) only when needed:
 
 * **No service found** by the gazetteer and the intent is about a service (documents, fees,
   how-to, online, office, checking documents): the service is ranked by meaning over the
   catalogue's texts and the training examples that name a service
   (:mod:`nlu_components.semantic_service`); a confident guess becomes a ``service`` entity.
-* **Not German** (English, Ukrainian, Russian, Turkish, Arabic, ...) or DIET unsure: the intent of
-  the nearest training examples (k-NN) replaces DIET's when the neighbours agree.
+* **Not German** (English, Ukrainian, Russian, Turkish, Arabic, ...) or DIET unsure (it fell
+  back): the intent of the nearest training examples (k-NN) replaces DIET's - always for other
+  languages, for German when half the neighbours' votes agree or they agree with one of DIET's two
+  best guesses.
 
 Everything it needs (vectors, labels, thresholds) is computed at training time and stored in the
 model; the embedding model loads once per process, when the first message needs it.
@@ -39,6 +42,7 @@ from nlu_components.semantic_service import ServiceRanker, calibrate, service_pa
 
 logger = logging.getLogger(__name__)
 STATE_FILE = "semantic_state.json"
+FALLBACK_INTENT = "nlu_fallback"
 VECTORS_FILE = "semantic_vectors.npz"
 
 
@@ -187,15 +191,23 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
         intent = message.get(INTENT) or {}
         german = is_german(text)
         has_service = any(e.get("entity") == "service" for e in message.get(ENTITIES, []))
-        unsure = (intent.get("confidence") or 0.0) < float(self._config["low_confidence"])
+        # runs after the FallbackClassifier: DIET's own ranking is what follows "nlu_fallback"
+        diet = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK_INTENT]
+        top = diet[0] if diet else intent
+        unsure = intent.get("name") == FALLBACK_INTENT or (top.get("confidence") or 0.0) < float(
+            self._config["low_confidence"])
         wants_service = not has_service and (not german or intent.get("name") in self._config["service_intents"])
         if german and not unsure and not wants_service:
             return
         query = get_encoder(self._state.get("model") or self._config["model"]).queries([text])[0]
         if not german or unsure:
             ranking = self._knn_intents(query)
-            if ranking and (not german or ranking[0][1] >= float(self._config["knn_agreement"])):
-                self._set_intents(message, ranking)
+            # German: the neighbours decide if half their votes agree, or if they agree with one of
+            # DIET's two best guesses (two independent classifiers agreeing)
+            agrees = bool(ranking) and ranking[0][0] in {r.get("name") for r in diet[:2]}
+            if ranking and (not german or ranking[0][1] >= float(self._config["knn_agreement"]) or agrees):
+                diet_conf = {r.get("name"): float(r.get("confidence") or 0.0) for r in diet}
+                self._set_intents(message, [(n, max(share, diet_conf.get(n, 0.0))) for n, share in ranking])
                 intent = message.get(INTENT)
         if not has_service and intent.get("name") in self._config["service_intents"]:
             # no training example is in another language, so there is nothing to calibrate a

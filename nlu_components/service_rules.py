@@ -241,7 +241,7 @@ class ServiceRules:
             fam = self._by_name(self.default_family)
             i, direction = verbs[-1]
             slug = fam.services.get(direction) if fam else None
-            if slug:  # separable forms ("Wie melde ich mich ab?"): the verb stem carries the entity
+            if slug and not self.negated(words, clause, i, slug, fam):  # not "keine Anmeldung"  # separable forms ("Wie melde ich mich ab?"): the verb stem carries the entity
                 start, end = tokens[i][0], tokens[i][1]
                 out.append({"entity": "service", "value": slug, "start": start, "end": end, "text": text[start:end]})
         return sorted(out, key=lambda e: e["start"])

@@ -23,8 +23,9 @@ The fuzzy rule is deliberately conservative. It never fires for
   "Sachbearbeiterin").
 
 A second, phonetic rule catches mishearings whose spelling is far off but whose sound is the same:
-a single word that is no real word, starts with the term's letter and has the same Kölner
-Phonetik code ("Aundahl" → "Auental"). :func:`correct_transcript` adds two more passes:
+a single capitalised word (a name or noun in Whisper's spelling) that is no real word, starts with
+the term's letter and has the same Kölner Phonetik code ("Aundahl" → "Auental"; "beantrage" stays,
+though it sounds like "Bauantrag"). :func:`correct_transcript` adds two more passes:
 
 * weekdays in a time context ("am Bundestag" → "am Donnerstag", "bis Freitach" → "bis Freitag"),
   never touching real day words ("am Feiertag", "am Geburtstag");
@@ -259,6 +260,8 @@ def _phonetic_score(w: str, term: _Term, window: str, common_words: AbstractSet[
     """A single non-word that sounds exactly like the term ("Aundahl" ~ "Auental")."""
     t = term.folded
     if window.lower() in common_words or not common_words and len(w) < 7:
+        return None
+    if not window[:1].isupper():  # names and nouns only: "beantrage" sounds like "Bauantrag"
         return None
     if w[0] != t[0] or cologne_phonetics(window) != term.phonetic or len(term.phonetic) < 3:
         return None

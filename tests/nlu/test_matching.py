@@ -99,6 +99,7 @@ def test_service_from_the_sentence(gazetteer, text, expected):
     "Fährt der Rufbus auch sonntags?",
     "Ich brauche keinen neuen Pass, nur eine Auskunft",
     "Kein Hund, keine Katze - ich will nur wissen, wann das Rathaus offen hat",
+    "Keine Anmeldung, keine Abmeldung, nur eine Frage zum Bus",
     "Wo ist der Sportplatz?",
 ])
 def test_negated_or_transport_mentions_are_no_service(gazetteer, text):

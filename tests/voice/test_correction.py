@@ -186,6 +186,7 @@ def test_phonetic_near_misses_are_snapped(heard: str, fixed: str, kb_terms, comm
         "Kommt der Bus nach Auental?",
         "Ich wohne in Kleinwalde und arbeite am Vormittag.",
         "Ich will mein Gewerbe abmelden.",
+        "Wie beantrage ich die Briefwahl für die Wahl im September?",  # sounds like "Bauantrag"
     ],
 )
 def test_correct_text_is_left_alone(correct: str, kb_terms, common_words) -> None:

@@ -60,7 +60,7 @@ def test_round_trip_wav_via_service_async(question_pcm: PcmAudio) -> None:
 
 
 def test_post_correction_is_applied(question_pcm: PcmAudio, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stt, "correct_terms", lambda text, terms, common: text.replace("Kleinwalde", "Klein-Walde-Fix"))
+    monkeypatch.setattr(stt, "correct_transcript", lambda text, terms, common: text.replace("Kleinwalde", "Klein-Walde-Fix"))
     transcript = stt.transcribe_bytes(encode_wav(question_pcm), default_terms())
     assert "Klein-Walde-Fix" in transcript.text and "Kleinwalde" in transcript.raw_text
 
