@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Generator, Iterable
-from typing import Any, Optional, Text
+from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
@@ -76,15 +76,15 @@ class StrictSQLTrackerStore(SQLTrackerStore):
             session.close()
 
     @staticmethod
-    def _check_sender(sender_id: Text) -> None:
+    def _check_sender(sender_id: str) -> None:
         if not is_valid_sender(sender_id):
             raise TrackerStoreUnavailable(f"Invalid sender id {sender_id[:40]!r}")
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         self._check_sender(sender_id)
         return await super().retrieve(sender_id)
 
-    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         self._check_sender(conversation_id)
         return await super().retrieve_full_tracker(conversation_id)
 
@@ -96,11 +96,11 @@ class StrictSQLTrackerStore(SQLTrackerStore):
         if lease is not None and lease.conversation_id == tracker.sender_id:
             try:
                 lease.verify()
-            except Exception as exc:  # noqa: BLE001 - LockError and Redis errors alike
+            except Exception as exc:
                 raise TrackerStoreUnavailable(f"Not saved: {exc}") from exc
         await super().save(tracker)
 
-    async def keys(self) -> Iterable[Text]:
+    async def keys(self) -> Iterable[str]:
         return await super().keys()
 
     def ping(self) -> bool:

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from scaled_services import free_port  # noqa: E402
+from scaled_services import free_port
 
 QUESTIONS = ["Wann hat das Bürgerbüro in Kleinwalde offen?", "Was brauche ich für einen Personalausweis?",
              "Kann ich meinen Wohnsitz online ummelden?", "Wo ist das Bürgerbüro Kleinwalde?",

@@ -57,7 +57,7 @@ def test_simultaneous_messages_per_sender_across_replicas_lose_nothing(scaled: S
         for rnd in range(5):
             barrier = threading.Barrier(40)
 
-            def send(sender: str, replica: int, text: str) -> tuple[str, str, Reply]:
+            def send(sender: str, replica: int, text: str, barrier: threading.Barrier = barrier) -> tuple[str, str, Reply]:
                 barrier.wait(60)
                 return sender, text, scaled.chat(sender, text, via=str(replica))
 
