@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 from asyncio import CancelledError
-from collections.abc import Awaitable
-from typing import Any, Callable, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -34,7 +34,7 @@ class StrictRestInput(RestInput):
     """REST channel that reports failed turns (see module docstring)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -60,7 +60,7 @@ class StrictRestInput(RestInput):
             except CancelledError:
                 logger.error("turn of %s cancelled (timeout)", sender_id)
                 return response.json({"error": "turn_failed", "reason": "timeout"}, status=503)
-            except Exception as exc:  # noqa: BLE001 - every failure of a turn is reported, none hidden
+            except Exception as exc:  # every failure of a turn is reported, none hidden
                 logger.exception("turn of %s failed", sender_id)
                 return response.json({"error": "turn_failed", "reason": type(exc).__name__}, status=503)
             return response.json(collector.messages)

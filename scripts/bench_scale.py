@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from scaled_services import free_port  # noqa: E402
+from scaled_services import free_port
 
 QUESTIONS = ["Wann hat das Bürgerbüro in Kleinwalde offen?", "Was brauche ich für einen Personalausweis?",
              "Kann ich meinen Wohnsitz online ummelden?", "Wo ist das Bürgerbüro Kleinwalde?",
@@ -63,6 +63,7 @@ def measure(base: str, conversations: int, turns: int) -> dict:
 
 def run(replicas: int, conversations: int, turns: int) -> dict:
     var = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    var.chmod(0o755)  # as root, PostgreSQL runs as "postgres" and must reach var/scaled/postgres
     lb_port = free_port()
     env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), PYTHONPATH=str(ROOT))
     for key in ("ASSISTANT_PG_HOST", "ASSISTANT_REDIS_HOST"):  # private instances for a fair comparison
@@ -87,11 +88,12 @@ def run(replicas: int, conversations: int, turns: int) -> dict:
         result["replicas"] = replicas
         return result
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(90)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(90)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
         log.close()
 
 

@@ -25,8 +25,8 @@ ROOT = HERE.parent
 VENV = ROOT / ".venv"
 sys.path.insert(0, str(HERE))
 
-from scaled_services import Nginx, Postgres, Redis, ensure_database, free_port  # noqa: E402
-from supervise import Child, Supervisor, answers  # noqa: E402
+from scaled_services import Nginx, Postgres, Redis, ensure_database, free_port
+from supervise import Child, Supervisor, answers
 
 
 def _say(text: str) -> None:

@@ -15,7 +15,6 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from typing import Optional
 
 PG_USER = "postgres"
 
@@ -37,7 +36,7 @@ def port_open(port: int, timeout: float = 0.5) -> bool:
 class Postgres:
     """A PostgreSQL cluster in ``base`` (created on first start, kept across restarts)."""
 
-    def __init__(self, base: Path, port: Optional[int] = None) -> None:
+    def __init__(self, base: Path, port: int | None = None) -> None:
         self.base = base
         self.data = base / "data"
         self.port = port or free_port()
@@ -55,7 +54,7 @@ class Postgres:
             raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr}\n{log}")
         return proc
 
-    def start(self) -> "Postgres":
+    def start(self) -> Postgres:
         self.base.mkdir(parents=True, exist_ok=True)
         if self.as_root:
             pw = pwd.getpwnam(PG_USER)
@@ -77,7 +76,7 @@ class Postgres:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{PG_USER}@127.0.0.1:{self.port}/{database}"
 
-    def ensure_database(self, name: str, host: str = "127.0.0.1", port: Optional[int] = None,
+    def ensure_database(self, name: str, host: str = "127.0.0.1", port: int | None = None,
                         user: str = PG_USER, password: str = "") -> None:
         ensure_database(name, host, port or self.port, user, password)
 
@@ -95,13 +94,13 @@ def ensure_database(name: str, host: str, port: int, user: str, password: str = 
 class Redis:
     """A redis-server without persistence in ``base``; stop()/start() keep the port."""
 
-    def __init__(self, base: Path, port: Optional[int] = None) -> None:
+    def __init__(self, base: Path, port: int | None = None) -> None:
         self.base = base
         self.port = port or free_port()
         self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.proc: Optional[subprocess.Popen] = None
+        self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 20) -> "Redis":
+    def start(self, timeout: float = 20) -> Redis:
         self.base.mkdir(parents=True, exist_ok=True)
         log = open(self.base / "redis.log", "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
@@ -200,7 +199,7 @@ class Nginx:
         self.rasa_port, self.action_port = rasa_port, action_port
         self.rasa_backends, self.action_backends = rasa_backends, action_backends
         self.binary = shutil.which("nginx") or "/usr/sbin/nginx"
-        self.proc: Optional[subprocess.Popen] = None
+        self.proc: subprocess.Popen | None = None
 
     @property
     def conf(self) -> Path:
@@ -219,7 +218,7 @@ class Nginx:
             rasa_port=self.rasa_port, action_port=self.action_port))
         return self.conf
 
-    def start(self, timeout: float = 20) -> "Nginx":
+    def start(self, timeout: float = 20) -> Nginx:
         if not Path(self.binary).exists():
             raise FileNotFoundError("nginx not installed (Debian package nginx-light; make install)")
         self.write_conf()

@@ -12,9 +12,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
 
 
 def answers(url: str, timeout: float = 3.0) -> bool:
@@ -32,9 +32,9 @@ def answers(url: str, timeout: float = 3.0) -> bool:
 class Child:
     name: str
     cmd: list[str]
-    live_url: Optional[str] = None  # liveness probe; None: only the PID is watched
-    env: Optional[dict[str, str]] = None
-    proc: Optional[subprocess.Popen] = None
+    live_url: str | None = None  # liveness probe; None: only the PID is watched
+    env: dict[str, str] | None = None
+    proc: subprocess.Popen | None = None
     ready: bool = False  # answered once since its (re)start: only then do failed probes count
     failures: int = 0
     started_at: float = 0.0
@@ -45,7 +45,7 @@ class Supervisor:
     """Starts children in their own process groups, restarts them when they die or stop answering."""
 
     def __init__(self, root: Path, logs: Path, env: dict[str, str], probe_failures: int = 3,
-                 probe_timeout: float = 5.0, on_change: Optional[Callable[[], None]] = None) -> None:
+                 probe_timeout: float = 5.0, on_change: Callable[[], None] | None = None) -> None:
         self.root, self.logs, self.env = root, logs, env
         self.children: dict[str, Child] = {}
         self.probe_failures, self.probe_timeout = probe_failures, probe_timeout

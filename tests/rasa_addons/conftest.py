@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-from scaled_services import Redis  # noqa: E402
+from scaled_services import Redis
 
 
 @pytest.fixture(scope="session")

@@ -16,14 +16,14 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from scaled_services import Postgres, Redis, free_port  # noqa: E402
+from scaled_services import Postgres, Redis, free_port
 
 LOCK_TTL_S = 3
 
@@ -182,7 +182,7 @@ def kill_child(scaled: Scaled, name: str) -> int:
     return pid
 
 
-def wait_restarted(scaled: Scaled, name: str, old_pid: int, timeout: float = 60) -> Optional[int]:
+def wait_restarted(scaled: Scaled, name: str, old_pid: int, timeout: float = 60) -> int | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pid = scaled.state["pids"].get(name)

@@ -10,8 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from scaled_services import free_port  # noqa: E402
-from supervise import Child, Supervisor, answers  # noqa: E402
+from scaled_services import free_port
+from supervise import Child, Supervisor, answers
 
 # serves HTTP for 2 s, then closes its listening socket and keeps living
 ZOMBIE = """
