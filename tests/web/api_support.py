@@ -11,7 +11,7 @@ from typing import Any, AsyncIterator
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from assistant.config import Settings, get_settings
+from assistant.config import get_settings
 
 
 class ConversationRasa:
