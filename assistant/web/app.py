@@ -223,8 +223,12 @@ async def tts(request: web.Request) -> web.Response:
     from assistant.voice import service as voice
     from assistant.voice.errors import VoiceError
 
+    from assistant.voice.errors import VoiceInputError
+
     try:
         audio = await voice.speak_async(text[: settings.tts_max_chars], fmt)  # type: ignore[arg-type]
+    except VoiceInputError as exc:  # e.g. only symbols: nothing a voice can say
+        return json_error(400, exc.user_message)
     except VoiceError as exc:
         return json_error(503, exc.user_message)
     ctype = "audio/wav" if fmt == "wav" else "audio/ogg"

@@ -105,7 +105,7 @@ def _reply_texts(replies: Any) -> Optional[list[str]]:
 
 
 # ---------------------------------------------------------------------- web API
-async def fuzz_web(web_url: str, n: int, seed: int = 1, rasa_share: float = 0.05, concurrency: int = 12,
+async def fuzz_web(web_url: str, n: int, seed: int = 1, rasa_share: float = 0.03, concurrency: int = 12,
                    residents: int = 60) -> Report:
     report = Report("web")
     inp = Inputs(seed)
@@ -128,7 +128,7 @@ async def fuzz_web(web_url: str, n: int, seed: int = 1, rasa_share: float = 0.05
             ctype = rng.choice(["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "",
                                 "application/json; charset=latin-1", "application/jsonx"])
             return plain, "POST", "/api/chat", {"data": b'{"message": "Hallo"}', "headers": {"Content-Type": ctype}}, False
-        if r < 0.58:  # forged credentials and sender ids
+        if r < 0.55:  # forged credentials and sender ids (each is a new conversation for the model)
             headers = dict(json_h)
             if rng.random() < 0.5:
                 headers["Cookie"] = "ba_conversation=" + _header_safe(rng.choice([inp.noise(20), "x" * 30 + ".y",
@@ -202,7 +202,7 @@ async def fuzz_web(web_url: str, n: int, seed: int = 1, rasa_share: float = 0.05
 
 
 # ---------------------------------------------------------------------- Rasa REST
-async def fuzz_rasa(rasa_url: str, token: str, n: int, seed: int = 2, webhook_share: float = 0.05,
+async def fuzz_rasa(rasa_url: str, token: str, n: int, seed: int = 2, webhook_share: float = 0.03,
                     concurrency: int = 8) -> Report:
     report = Report("rasa-rest")
     inp = Inputs(seed)
@@ -310,7 +310,7 @@ class _ErrorCounter(logging.Handler):
                             + (f" {record.exc_info[1]!r}" if record.exc_info else ""))
 
 
-async def fuzz_telegram(rasa_url: str, var_dir: Path, n: int, seed: int = 4, rasa_share: float = 0.05,
+async def fuzz_telegram(rasa_url: str, var_dir: Path, n: int, seed: int = 4, rasa_share: float = 0.03,
                         chats: int = 400) -> Report:
     sys.path.insert(0, str(ROOT / "tests" / "telegram"))
     from fake_api import FakeTelegram  # type: ignore[import-not-found]

@@ -4,7 +4,7 @@ German, normal conversations still right afterwards; prints counts and RSS growt
 
 Sizes: ``FUZZ_MESSAGES`` inputs per channel (default 10,000), ``FUZZ_STT`` broken recordings
 (default 2,000; each is decoded, so it costs more), ``FUZZ_RASA_SHARE`` the share of web and
-Telegram inputs that are fuzzed messages for the real model (default 0.05)."""
+Telegram inputs that are fuzzed messages for the real model (default 0.03)."""
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.rasa, pytest.mark.slow]
 
 N = int(os.environ.get("FUZZ_MESSAGES", "10000"))
 N_STT = int(os.environ.get("FUZZ_STT", "2000"))
-SHARE = float(os.environ.get("FUZZ_RASA_SHARE", "0.05"))
+SHARE = float(os.environ.get("FUZZ_RASA_SHARE", "0.03"))
 
 
 async def _all(stack, var) -> list[harness.Report]:

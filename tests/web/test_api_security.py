@@ -213,6 +213,8 @@ async def test_tts_of_text_with_nul_and_surrogate(var: Path) -> None:
             german_error(await resp.json())
         resp = await client.post("/api/tts", json={"text": "\x00\x01"})
         assert resp.status == 400 and "Kein Text" in german_error(await resp.json())
+        resp = await client.post("/api/tts", json={"text": "😀 ⃝ ||| ∷"})  # nothing a voice can say
+        assert resp.status == 400 and "Vorlesen" in german_error(await resp.json())
 
 
 # ------------------------------------------------------------------ rate limits
