@@ -17,7 +17,7 @@ from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
 
-from assistant.security.text import clean_text
+from assistant.security.text import clean_text, is_control_payload
 
 MAX_SENDER_CHARS = 128
 
@@ -63,6 +63,8 @@ class CheckedRestInput(RestInput):
             raise InvalidUsage("Bitte schreiben Sie eine Nachricht.")
         if len(cleaned) > _max_chars():
             raise PayloadTooLarge("Die Nachricht ist zu lang.")
+        if is_control_payload(cleaned):
+            raise InvalidUsage("Diesen Befehl kenne ich nicht.")
         return cleaned
 
     def _extract_input_channel(self, req: Request) -> Text:

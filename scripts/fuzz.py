@@ -1,7 +1,7 @@
 """Bounded fuzz run of every channel (web API, Rasa REST, Telegram bridge, speech upload) against
 a freshly started stack; prints the counts (inputs, 5xx, crashes, non-German replies, RSS growth).
 
-Usage: .venv/app/bin/python scripts/fuzz.py [--messages 10000] [--stt 2000] [--rasa-share 0.08]
+Usage: .venv/app/bin/python scripts/fuzz.py [--messages 10000] [--stt 2000] [--rasa-share 0.03]
 (the same test runs in `make test`; this only runs it alone, with its output shown)."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=10_000, help="inputs per channel")
     parser.add_argument("--stt", type=int, default=2_000, help="broken recordings for /api/stt")
-    parser.add_argument("--rasa-share", type=float, default=0.08,
+    parser.add_argument("--rasa-share", type=float, default=0.03,
                         help="share of web/Telegram inputs that are fuzzed messages for the real model")
     args = parser.parse_args()
     env = dict(os.environ, FUZZ_MESSAGES=str(args.messages), FUZZ_STT=str(args.stt),

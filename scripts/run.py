@@ -90,7 +90,11 @@ def main() -> int:
 
     settings = Settings()
     e["ASSISTANT_RASA_TOKEN"] = token = settings.effective_rasa_token
-    rasa_env = dict(e, SANIC_REQUEST_MAX_SIZE=str(settings.rasa_max_request_bytes))
+    # Sanic closes idle keep-alive connections after 5 s, aiohttp clients reuse them for 15 s: a
+    # request sent in that window fails ("Cannot write to closing transport", an empty reply under
+    # load). The servers keep connections longer than their clients do.
+    keep_alive = {"SANIC_KEEP_ALIVE_TIMEOUT": "30"}
+    rasa_env = dict(e, SANIC_REQUEST_MAX_SIZE=str(settings.rasa_max_request_bytes), **keep_alive)
 
     started = time.monotonic()
     procs: list[subprocess.Popen] = []
@@ -103,7 +107,7 @@ def main() -> int:
 
         pid_file.write_text(json.dumps({n: p.pid for n, p in by_name.items()}))
 
-    envs = {"rasa": rasa_env}
+    envs = {"rasa": rasa_env, "actions": dict(e, **keep_alive)}
 
     def spawn(name: str, cmd: list[str]) -> subprocess.Popen:
         log = open(logs / f"{name}.log", "ab")

@@ -42,6 +42,15 @@ def clean_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     return cleaned
 
 
+# Rasa's own control payloads: typed by a resident they would silently reset the conversation
+# (``/restart`` answers nothing) or run internals. Button payloads of our intents stay allowed.
+CONTROL_PAYLOAD = re.compile(r"^\s*/(restart|session_start|back|action_\w+|utter_\w+)\b", re.I)
+
+
+def is_control_payload(text: str) -> bool:
+    return bool(CONTROL_PAYLOAD.match(text))
+
+
 def is_clean(text: str) -> bool:
     """True if ``text`` contains nothing :func:`clean_text` would remove."""
     return not _BAD.search(text)

@@ -30,7 +30,7 @@ from aiohttp import web
 
 from assistant.config import ROOT, Settings, get_settings
 from assistant.security.identity import HEADER_NAME, Conversation, ConversationSigner
-from assistant.security.text import MessageTooLong, clean_message, clean_text
+from assistant.security.text import MessageTooLong, clean_message, clean_text, is_control_payload
 from assistant.web import conversations
 from assistant.web.errors import german_errors
 from assistant.web.guards import check_origin, client_address, read_json_object, read_limited
@@ -78,6 +78,25 @@ async def security_headers(request: web.Request, handler: Callable[[web.Request]
     if isinstance(response, web.HTTPException) and response.status >= 400:
         raise response
     return response
+
+
+STATIC_DIR = WEB_DIR / "static"
+
+
+@web.middleware
+async def static_guard(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    """Only existing files under channels/web/static/ reach aiohttp's static handler (whose own
+    404 for an unopenable name is an empty, untranslatable response)."""
+    if request.path.startswith("/static/"):
+        name = request.match_info.get("filename", "")
+        try:
+            path = (STATIC_DIR / name).resolve()
+            ok = "\x00" not in name and path.is_relative_to(STATIC_DIR.resolve()) and path.is_file()
+        except (OSError, ValueError):
+            ok = False
+        if not ok:
+            raise web.HTTPNotFound()
+    return await handler(request)
 
 
 def client_key(request: web.Request) -> str:
@@ -133,6 +152,8 @@ async def chat(request: web.Request) -> web.Response:
         return json_error(413, exc.user_message)
     if not message:
         return json_error(400, "Bitte schreiben Sie eine Nachricht.")
+    if is_control_payload(message):
+        return json_error(400, "Diesen Befehl kenne ich nicht. Bitte schreiben Sie Ihre Frage.")
     # "sender" in the body is ignored: the server decides whose conversation this is
     payload: dict[str, Any] = {"sender": conv.sender, "message": message, "input_channel": "web"}
     url = settings.rasa_url.rstrip("/") + "/webhooks/rest/webhook"
@@ -206,8 +227,12 @@ async def tts(request: web.Request) -> web.Response:
     from assistant.voice import service as voice
     from assistant.voice.errors import VoiceError
 
+    from assistant.voice.errors import VoiceInputError
+
     try:
         audio = await voice.speak_async(text[: settings.tts_max_chars], fmt)  # type: ignore[arg-type]
+    except VoiceInputError as exc:  # e.g. only symbols: nothing a voice can say
+        return json_error(400, exc.user_message)
     except VoiceError as exc:
         return json_error(503, exc.user_message)
     ctype = "audio/wav" if fmt == "wav" else "audio/ogg"
@@ -341,7 +366,7 @@ async def _on_cleanup(app: web.Application) -> None:
 
 def create_app(settings: Optional[Settings] = None) -> web.Application:
     settings = settings or get_settings()
-    app = web.Application(middlewares=[security_headers, german_errors], client_max_size=settings.stt_max_bytes + 1024)
+    app = web.Application(middlewares=[security_headers, german_errors, static_guard], client_max_size=settings.stt_max_bytes + 1024)
     app[SETTINGS] = settings
     app[conversations.SIGNER] = ConversationSigner(settings.effective_conversation_secret)
     app[CHAT_LIMIT] = RateLimiter(settings.chat_rate_per_minute)
@@ -349,7 +374,7 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
     app[NEW_CONV_LIMIT] = RateLimiter(settings.new_conversations_per_minute)
     app[VOICE_LIMIT] = RateLimiter(settings.voice_rate_per_minute)
     app.router.add_get("/", demo_page)
-    app.router.add_static("/static/", WEB_DIR / "static", show_index=False)
+    app.router.add_static("/static/", STATIC_DIR, show_index=False)
     app.router.add_post("/api/chat", chat)
     app.router.add_route("OPTIONS", "/api/{tail:.*}", options_handler)
     app.router.add_delete("/api/conversation", delete_conversation)

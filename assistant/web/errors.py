@@ -90,12 +90,19 @@ async def german_errors(request: web.Request,
         return error_response(request, exc.status, _message_of(exc), headers)
     except (ConnectionResetError, asyncio_cancelled()):
         raise
+    except (OSError, ValueError) as exc:
+        if request.path.startswith("/static/"):  # a file name the OS refuses (too long, NUL): no such file
+            return error_response(request, 404, GERMAN[404])
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        del exc
+        return error_response(request, 500, GERMAN[500])
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(request, 500, GERMAN[500])
-    if response.status >= 400 and not response.prepared and isinstance(response, web.Response):
+    if response.status >= 400 and not response.prepared:
         ctype = response.content_type or ""
-        if ctype.startswith("text/plain") or not response.body:
+        body = response.body if isinstance(response, web.Response) else None
+        if not isinstance(response, web.Response) or ctype.startswith("text/plain") or not body:
             return error_response(request, response.status, german_message(response.status))
     return response
 

@@ -18,7 +18,7 @@ class RateLimiter:
         if len(hits) >= self.per_minute:
             return False
         hits.append(now)
-        if len(self._hits) > 10_000:  # forget idle clients
-            for k in [k for k, v in self._hits.items() if not v]:
+        if len(self._hits) > 10_000:  # forget clients idle for a minute (one key per conversation)
+            for k in [k for k, v in self._hits.items() if not v or now - v[-1] > 60]:
                 del self._hits[k]
         return True

@@ -280,7 +280,8 @@ class Bridge:
             else:
                 await self.send_text(context.bot, chat_id, texts.DELETE_CANCELLED)
             return
-        entry = self.state.lookup_callback(data) if kbd.is_payload_key(data) else None
+        # our keys are ASCII; anything else (forged, lone surrogates) cannot be one
+        entry = self.state.lookup_callback(data) if kbd.is_payload_key(data) and data.isascii() else None
         if entry is None:
             await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
             return

@@ -213,6 +213,8 @@ async def test_tts_of_text_with_nul_and_surrogate(var: Path) -> None:
             german_error(await resp.json())
         resp = await client.post("/api/tts", json={"text": "\x00\x01"})
         assert resp.status == 400 and "Kein Text" in german_error(await resp.json())
+        resp = await client.post("/api/tts", json={"text": "😀 ⃝ ||| ∷"})  # nothing a voice can say
+        assert resp.status == 400 and "Vorlesen" in german_error(await resp.json())
 
 
 # ------------------------------------------------------------------ rate limits
@@ -321,3 +323,14 @@ async def test_stt_broken_audio_is_german_422(var: Path, data: bytes) -> None:
         resp = await client.post("/api/stt", data=data, headers={"Content-Type": "audio/webm"})
         assert resp.status in (413, 422)
         german_error(await resp.json())
+
+
+def test_rate_limiter_forgets_idle_conversations() -> None:
+    from assistant.web.ratelimit import RateLimiter
+
+    limiter = RateLimiter(5)
+    for i in range(10_500):
+        limiter.allow(f"conv-{i}", now=float(i) / 100)  # 105 s of traffic, each conversation once
+    assert len(limiter._hits) < 10_000
+    assert all(limiter.allow("x", now=200.0) for _ in range(5))
+    assert not limiter.allow("x", now=200.5)  # the limit still holds for an active conversation
