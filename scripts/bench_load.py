@@ -124,8 +124,8 @@ def start_stack(extra_args: list[str]) -> tuple[subprocess.Popen, str, float]:
         if proc.poll() is not None:
             raise SystemExit(f"stack exited early, see {var / 'run.log'}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{ports['web']}/healthz", timeout=2)
-            urllib.request.urlopen(f"{url}/status", timeout=2)
+            urllib.request.urlopen(f"http://127.0.0.1:{ports['web']}/livez", timeout=2)
+            urllib.request.urlopen(f"{url}/", timeout=2)  # "/" is open; /status needs the API token
             break
         except OSError:
             if time.monotonic() - t0 > 400:

@@ -3,7 +3,7 @@
 An action only says which topic its rule stands for; :class:`DialogueAction` reads the state from
 the ``dialogue`` slot, extracts the message once (:func:`assistant.dialogue.turn.extract`), runs
 :func:`assistant.dialogue.engine.step`, sends the replies and writes the state back. rasa-sdk does not
-register abstract ``Action`` subclasses, so this base needs no tricks (docs/adr/0006-d13-dialogue-engine.md).
+register abstract ``Action`` subclasses, so this base needs no tricks (docs/adr/0006-dialogue-engine.md).
 """
 from __future__ import annotations
 
