@@ -61,7 +61,9 @@ def own_stack() -> Iterator[str]:
     env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), ASSISTANT_DATABASE_URL=f"sqlite:///{var / 'assistant.db'}",
                ASSISTANT_TRACKER_DB=str(var / "tracker.db"), ASSISTANT_WEB_PORT=str(ports["web"]),
                ASSISTANT_PUBLIC_URL=f"http://127.0.0.1:{ports['web']}",
-               ASSISTANT_CHAT_RATE_PER_MINUTE="100000", ASSISTANT_VOICE_RATE_PER_MINUTE="1000")
+               ASSISTANT_CHAT_RATE_PER_MINUTE="100000", ASSISTANT_VOICE_RATE_PER_MINUTE="1000",
+               # every conversation comes from 127.0.0.1: the per-address limits would throttle the run
+               ASSISTANT_CHAT_RATE_PER_CONVERSATION="100000", ASSISTANT_NEW_CONVERSATIONS_PER_MINUTE="100000")
     print(f"starting a stack (logs in {var}/run.log) …", flush=True)
     proc = subprocess.Popen([str(ROOT / ".venv/app/bin/python"), str(ROOT / "scripts/run.py"),
                              "--rasa-port", str(ports["rasa"]), "--action-port", str(ports["action"]),
@@ -80,15 +82,24 @@ def own_stack() -> Iterator[str]:
 
 
 def make_chat(web_url: str | None, rasa_url: str | None):
-    if web_url:
-        url = web_url.rstrip("/") + "/api/chat"
-    else:
-        url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
+    """Through the web server, ``sender`` names a cookie jar: the server issues the conversation id
+    (a signed HttpOnly cookie) and the chat sends it back, as a browser would."""
+    from http.cookies import SimpleCookie
+
+    url = web_url.rstrip("/") + "/api/chat" if web_url else rasa_url.rstrip("/") + "/webhooks/rest/webhook"
+    jars: dict[str, str] = {}
 
     def chat(message: str, sender: str) -> list[dict[str, Any]]:
+        headers = {"Content-Type": "application/json"}
+        if web_url and sender in jars:
+            headers["Cookie"] = f"ba_conversation={jars[sender]}"
         body = json.dumps({"sender": sender, "message": message}).encode()
-        req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(url, data=body, headers=headers)
         with urllib.request.urlopen(req, timeout=60) as resp:
+            for raw in resp.headers.get_all("Set-Cookie") or []:
+                cookie = SimpleCookie(raw)
+                if "ba_conversation" in cookie:
+                    jars[sender] = cookie["ba_conversation"].value
             return json.loads(resp.read())
 
     return chat
