@@ -138,7 +138,7 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
             return words_topic  # "und wen ruf ich da an" read as a document check
         if requested == "local" and words_topic in ("phone", "opening_hours", "directions", "office", "fees") and \
                 (turn.office_id or turn.office_type or (state.subject and state.subject.kind != SUBJECT_LOCAL)):
-            from assistant.curation.local_match import decide
+            from assistant.answers.local_match import decide
 
             if decide(env.kb, turn.text, turn.municipality or state.municipality).kind != "answer":
                 return words_topic  # "wen ruf ich da an?" after an office answer
