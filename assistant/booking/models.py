@@ -73,6 +73,20 @@ class AppointmentOwner(Base):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id", ondelete="CASCADE"), primary_key=True)
     conversation_hash: Mapped[Optional[str]] = mapped_column(String(64), index=True, nullable=True)
     phone_hash: Mapped[Optional[str]] = mapped_column(String(64), index=True, nullable=True)
+
+
+class HeldName(Base):
+    """The name a resident gave for a booking that needs one, held until the confirmation (a few
+    minutes, at most a day: purged with the appointments). Kept here, keyed by a hash of the
+    conversation and the flow, so that the conversation Rasa stores never contains the name."""
+
+    __tablename__ = "booking_held_name"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class IdempotentWrite(Base):
     """The first result of a write that carried an idempotency key (booking, cancellation,
     callback request). The unique key makes a second delivery of the same confirmation - a double

@@ -14,7 +14,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from assistant.booking import idempotency
 from assistant.booking import slots as slots_mod
-from assistant.booking.models import Appointment, AppointmentOwner, CallbackRequest, IdempotentWrite, SlotClaim
+from assistant.booking.models import (Appointment, AppointmentOwner, CallbackRequest, HeldName, IdempotentWrite,
+                                      SlotClaim)
 from assistant.booking.preferences import Preference
 from assistant.kb.loader import KnowledgeBase
 from assistant.kb.schema import Office
@@ -373,12 +374,33 @@ def mark_reminded(session: Session, appointment_id: int, now: dt.datetime) -> No
         session.commit()
 
 
+def hold_name(sm: sessionmaker, key: str, name: str, now: dt.datetime) -> None:
+    """Keep the resident's name for the booking of flow ``key`` until it is confirmed."""
+    with sm() as session:
+        session.merge(HeldName(key=key, name=name[:120], created_at=_db(now)))
+        session.commit()
+
+
+def take_name(sm: sessionmaker, key: str) -> Optional[str]:
+    """The held name of flow ``key`` (removed), or None."""
+    with sm() as session:
+        row = session.get(HeldName, key)
+        if row is None:
+            return None
+        name = row.name
+        session.delete(row)
+        session.commit()
+        return name
+
+
 def purge(session: Session, now: dt.datetime, retention_days: int) -> int:
     """Delete appointments that ended more than ``retention_days`` ago, and old callbacks."""
     cutoff = _db(now - dt.timedelta(days=retention_days))
     n = session.execute(delete(Appointment).where(Appointment.end < cutoff)).rowcount or 0
     n += session.execute(delete(CallbackRequest).where(CallbackRequest.created_at < cutoff)).rowcount or 0
     n += session.execute(delete(IdempotentWrite).where(IdempotentWrite.created_at < cutoff)).rowcount or 0
+    held = _db(now - dt.timedelta(days=1))
+    n += session.execute(delete(HeldName).where(HeldName.created_at < held)).rowcount or 0
     session.commit()
     return n
 

@@ -317,6 +317,11 @@ class BookingFlow(Flow):
         office = env.kb.offices[fs.get("office")]
         local = start.astimezone(env.tz)
         fs = fs.with_data(slot=local.isoformat())
+        if office.booking and office.booking.requires_name and not fs.get("name_held"):
+            state.flow = fs.with_data(stage="name")
+            out.add(Reply("utter_booking_confirm", f"{office.name} braucht für den Termin Ihren Namen. "
+                                                   "Wie heißen Sie (Vor- und Nachname)?"))
+            return
         state.flow = fs.with_data(stage="confirm")
         out.add(texts.confirm(office, env.kb.services[fs.get("service")].name, local, None))
 
@@ -351,9 +356,19 @@ class BookingFlow(Flow):
             if len(name) < 3:
                 out.add(Reply("utter_booking_confirm", "Bitte schreiben Sie Ihren Vor- und Nachnamen."))
                 return
-            # booked in this very turn: the name reaches the appointment record and is never part
-            # of the conversation state that Rasa stores
-            self._book(env, state, fs, turn, out, person=name)
+            if fs.get("confirmed"):  # "Ja" came first: book now, with this name
+                self._book(env, state, fs, turn, out, person=name)
+                return
+            # held in the booking database until the confirmation: the conversation state that
+            # Rasa stores never contains the name
+            from assistant.booking import service
+
+            service.hold_name(env.sm(), _name_key(turn.sender, fs), name, env.now)
+            fs = fs.with_data(name_held=True, stage="confirm")
+            state.flow = fs
+            office = env.kb.offices[fs.get("office")]
+            out.add(texts.confirm(office, env.kb.services[fs.get("service")].name,
+                                  dt.datetime.fromisoformat(fs.get("slot")), None))
             return
         idx = _ordinal(turn)
         offered = fs.get("offered") or []
@@ -372,8 +387,8 @@ class BookingFlow(Flow):
                 self._book(env, state, fs, turn, out, person=named.group(1))  # "Erika Muster": yes, in this name
                 return
             if turn.yes_no is True:
-                if office.booking and office.booking.requires_name:
-                    state.flow = fs.with_data(stage="name")
+                if office.booking and office.booking.requires_name and not fs.get("name_held"):
+                    state.flow = fs.with_data(stage="name", confirmed=True)
                     out.add(Reply("utter_booking_confirm", f"{office.name} braucht für den Termin Ihren Namen. "
                                                            "Wie heißen Sie (Vor- und Nachname)?"))
                     return
@@ -397,6 +412,14 @@ class BookingFlow(Flow):
         r = self.reprompt(env, state, fs)
         out.add(r)
 
+    @staticmethod
+    def _keep_name(env: Env, fs: FlowState, turn: Turn, person: Optional[str]) -> None:
+        """The booking failed (slot taken meanwhile): hold the name again for the next slot."""
+        if person and fs.get("name_held"):
+            from assistant.booking import service
+
+            service.hold_name(env.sm(), _name_key(turn.sender, fs), person, env.now)
+
     def _book(self, env: Env, state: DialogueState, fs: FlowState, turn: Turn, out: Outcome,
               person: Optional[str] = None) -> None:
         from assistant.booking import service
@@ -406,6 +429,9 @@ class BookingFlow(Flow):
         start = dt.datetime.fromisoformat(fs.get("slot"))
         office = kb.offices[fs.get("office")]
         name = kb.services[fs.get("service")].name
+        if fs.get("name_held"):
+            held = service.take_name(env.sm(), _name_key(turn.sender, fs))
+            person = person or held
         sm = env.sm()
         try:
             if fs.get("reschedule"):
@@ -418,9 +444,11 @@ class BookingFlow(Flow):
                 booking = _call_book(service, sm, kb, office.id, fs.get("service"), start, env, kwargs,
                                      make_key(turn.sender, fs.flow_id, "book"))
         except service.SlotTaken:
+            self._keep_name(env, fs, turn, person)
             self._offer(env, state, fs, out, prefix=texts.taken())
             return
         except service.BookingError as exc:
+            self._keep_name(env, fs, turn, person)
             self._offer(env, state, fs, out, prefix=str(exc))
             return
         answers = fs.get("answers") or {}
@@ -465,6 +493,10 @@ class BookingFlow(Flow):
         out = Outcome()
         self._offer(env, state, fs, out, prefix=self.reminder_prefix)
         return out.replies[0] if out.replies else None
+
+
+def _name_key(sender: str, fs: FlowState) -> str:
+    return make_key(sender, fs.flow_id, "name") or ""
 
 
 def _call_book(service: Any, sm: Any, kb: Any, office_id: str, slug: str, start: dt.datetime, env: Env,

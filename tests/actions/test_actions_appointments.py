@@ -216,23 +216,34 @@ def test_code_misread_as_chitchat_still_reaches_the_flow(chat, session, fixed_co
     assert chat.say("affirm", "/affirm").keys == ["utter_cancel_done"]
 
 
-@pytest.mark.parametrize("answer_with_name", [False, True])
-def test_office_that_needs_a_name_books_in_the_turn_the_name_is_given(chat, session, answer_with_name):
-    """The Standesamt needs the resident's name: it is asked after "Ja" (or taken as the answer to
-    the confirmation) and the appointment is booked in that same turn, so the name is in the
-    appointment record and never in the dialogue state Rasa stores."""
+@pytest.mark.parametrize("order", ["name_then_yes", "stated_name_then_yes", "name_instead_of_yes"])
+def test_office_that_needs_a_name(chat, session, order):
+    """The Standesamt needs the resident's name. However the resident orders it (name, then "Ja";
+    "Ja", then the name; the name as the answer to the confirmation), one appointment is booked in
+    that name, and the name is never in the dialogue state Rasa stores (it waits in the booking
+    database until the confirmation)."""
+    from assistant.booking.models import HeldName
+
     turn = chat.say("book_appointment", "Termin beim Standesamt Musterstadt für die Geburtsurkunde",
                     {"service": "geburtsurkunde", "place": "Musterstadt"})
     assert turn.keys == ["utter_booking_offer"], turn.keys
     turn = chat.click(slot_buttons(turn)[0])
-    assert chat.flow["stage"] == "confirm"
-    if answer_with_name:
-        turn = chat.say("inform", "Erika Mustermann")
-    else:
-        turn = chat.say("affirm", "ja")
+    if order == "name_then_yes":
         assert chat.flow["stage"] == "name" and "Namen" in turn.message["text"]
+        turn = chat.say("inform", "Erika Mustermann")
+        assert chat.flow["stage"] == "confirm" and "Mustermann" not in str(chat.slots)
+        session.expire_all()
+        assert [h.name for h in session.scalars(select(HeldName))] == ["Erika Mustermann"]
+        turn = chat.say("affirm", "ja")
+    elif order == "stated_name_then_yes":
         turn = chat.say("inform", "Ich heiße Erika Mustermann")
+        turn = chat.say("affirm", "ja, passt")
+    else:
+        turn = chat.say("inform", "Erika Mustermann")
+        turn = chat.say("inform", "Erika Mustermann") if turn.keys != ["utter_booking_done"] else turn
     assert turn.keys == ["utter_booking_done"], turn.keys
     (appt,) = appointments(session)
     assert appt.name == "Erika Mustermann" and appt.office_id == "musterstadt_standesamt"
     assert "Mustermann" not in str(chat.slots)
+    session.expire_all()
+    assert list(session.scalars(select(HeldName))) == []  # taken by the booking
