@@ -63,7 +63,19 @@ def lost_updates(kind: str) -> int:
         time.sleep(0.05)
     CLIENT.set("go", 1)
     for p in procs:
-        assert p.wait(180) == 0
+        try:
+            code = p.wait(180 if kind == "atomic" else 90)
+        except subprocess.TimeoutExpired:
+            # Rasa's own store can leave a ticket no one releases (its non-atomic queue): the
+            # control's replicas then wait forever. That is a loss of the control, not a test failure.
+            for q in procs:
+                q.kill()
+                q.wait()
+            if kind == "atomic":
+                raise
+            CLIENT.incr("control_hung")
+            break
+        assert code == 0
     done = sum(int(CLIENT.get(f"count:c{c}") or 0) for c in range(CONVERSATIONS))
     return 2 * CONVERSATIONS * PER_CONVERSATION - done  # includes turns that raised LockError
 
@@ -100,6 +112,7 @@ async def main() -> None:
         "atomic_lock_errors": lock_errors(),
         "rasa_redis_lost": lost_updates("rasa"),
         "rasa_redis_lock_errors": lock_errors(),
+        "rasa_redis_hung": int(CLIENT.get("control_hung") or 0),
         "dead_replica_wait_s": await dead_replica_wait(1.0),
         "redis_down": await redis_down_error(),
         "keys_left": len(redis.Redis(port=PORT, db=1).keys("alock:q:*")),
