@@ -150,6 +150,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
     env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), ASSISTANT_PG_HOST="127.0.0.1", ASSISTANT_PG_PORT=str(pg.port),
                ASSISTANT_PG_USER="postgres", ASSISTANT_REDIS_HOST="127.0.0.1", ASSISTANT_REDIS_PORT=str(redis.port),
                ASSISTANT_LOCK_TTL_SECONDS=str(LOCK_TTL_S), ASSISTANT_CHAT_RATE_PER_MINUTE="100000",
+               ASSISTANT_CHAT_RATE_PER_CONVERSATION="100000", ASSISTANT_NEW_CONVERSATIONS_PER_MINUTE="100000",
                ASSISTANT_OUTAGE_PHONE="030 23125 100", PYTHONPATH=str(ROOT))
     web_port = free_port()
     env["ASSISTANT_PUBLIC_URL"] = f"http://127.0.0.1:{web_port}"

@@ -47,11 +47,12 @@ async def test_typed_question_buttons_and_callback(fake_tg: FakeTelegram, stack_
         before = len(fake_tg.calls_of("sendMessage", chat))
         message_id = max(m["message_id"] for m in fake_tg.messages.values()
                          if m.get("text") == answer.text and m["chat"]["id"] == chat)
-        ja = next(b for b in choices if b["text"] == "Ja")
+        # the general list comes first, the personal checklist is offered as a button (ADR 0006)
+        ja = next(b for b in choices if b["text"] == "Meine persönliche Liste")
         query_id = fake_tg.press_button(chat, message_id, ja["callback_data"])
         await fake_tg.wait_for(lambda: len(fake_tg.calls_of("sendMessage", chat)) > before, 60, "reply to the press")
     answered = [c for c in fake_tg.calls_of("answerCallbackQuery") if c.params["callback_query_id"] == query_id]
-    assert answered and answered[0].params.get("text") == "Ja"
+    assert answered and answered[0].params.get("text") == "Meine persönliche Liste"
     assert answered[0].at < fake_tg.calls_of("sendMessage", chat)[before].at  # answered before the reply
     reply = fake_tg.calls_of("sendMessage", chat)[before]
     assert reply.text and reply.text != answer.text

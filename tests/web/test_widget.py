@@ -74,7 +74,8 @@ def test_ask_and_quick_reply(new_page, shot):
 
     reply = ask(page, QUESTION)
     expect(reply).to_contain_text("Personalausweis")
-    quick = reply.locator("button.bw-quick", has_text="Nein")
+    # the general list comes first, the personal checklist is a quick reply (ADR 0006)
+    quick = reply.locator("button.bw-quick", has_text="Meine persönliche Liste")
     expect(quick).to_be_visible()
     # every bot answer has feedback and read-aloud buttons
     expect(reply.get_by_role("button", name="Antwort hilfreich", exact=True)).to_be_visible()
@@ -85,8 +86,8 @@ def test_ask_and_quick_reply(new_page, shot):
     before = bot_count(page)
     with page.expect_request(lambda r: r.url.endswith("/api/chat") and r.method == "POST") as req:
         quick.click()
-    assert json.loads(req.value.post_data)["message"] == "/deny"
-    expect(page.locator(".bw-user").last).to_have_text("Sie: Nein")
+    assert json.loads(req.value.post_data)["message"].startswith("/ask_documents")
+    expect(page.locator(".bw-user").last).to_have_text("Sie: Meine persönliche Liste")
     reply2 = wait_reply(page, before)
     expect(reply2).not_to_be_empty()
     assert reply2.inner_text().strip()
@@ -337,7 +338,7 @@ def test_reload_keeps_history(new_page, shot):
     page.get_by_role("button", name="Bürgerassistent").click()
     expect(page.locator(".bw-msg")).to_have_count(len(texts))
     assert page.locator(".bw-msg").all_inner_texts() == texts
-    expect(page.locator(".bw-bot").last.locator("button.bw-quick", has_text="Nein")).to_be_visible()
+    expect(page.locator(".bw-bot").last.locator("button.bw-quick", has_text="Meine persönliche Liste")).to_be_visible()
     assert conversation_cookie(page)["value"] == cookie["value"]
     assert sum(r.url.endswith("/api/chat") for r in page.requests) == chats_before  # nothing re-sent
     shot(page, "restored")
