@@ -14,7 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,24 @@ class Reply:
         return self.status == 200 and isinstance(self.body, list) and bool(self.body)
 
 
-def post(url: str, body: dict[str, Any], timeout: float = 120) -> Reply:
+def post(url: str, body: dict[str, Any], timeout: float = 120, cookies: dict[str, str] | None = None,
+         jar: str = "") -> Reply:
+    """POST JSON. With ``cookies``, the web server's conversation cookie of ``jar`` is sent and kept
+    (the web server issues the conversation id; a browser sends it back with every message)."""
+    from http.cookies import SimpleCookie
+
     start = time.monotonic()
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if cookies is not None and jar in cookies:
+        headers["Cookie"] = f"ba_conversation={cookies[jar]}"
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
+            if cookies is not None:
+                for raw in resp.headers.get_all("Set-Cookie") or []:
+                    cookie = SimpleCookie(raw)
+                    if "ba_conversation" in cookie:
+                        cookies[jar] = cookie["ba_conversation"].value
             return Reply(resp.status, json.loads(resp.read() or b"null"), time.monotonic() - start)
     except urllib.error.HTTPError as exc:
         try:
@@ -79,6 +92,7 @@ class Scaled:
     pg: Postgres
     redis: Redis
     proc: subprocess.Popen
+    cookies: dict[str, str] = field(default_factory=dict)  # conversation cookie per web "sender"
 
     @property
     def state(self) -> dict[str, Any]:
@@ -88,7 +102,7 @@ class Scaled:
         """``via``: "lb" (nginx), "web" (the web proxy) or an index of a Rasa replica."""
         state = self.state
         if via == "web":
-            return post(f"{state['web']}/api/chat", {"sender": sender, "message": message}, timeout)
+            return post(f"{state['web']}/api/chat", {"message": message}, timeout, self.cookies, sender)
         base = state["rasa_lb"] if via == "lb" else state["rasa"][int(via)]
         return post(f"{base}/webhooks/rest/webhook", {"sender": sender, "message": message}, timeout)
 
@@ -96,6 +110,8 @@ class Scaled:
         """Every user message stored in the PostgreSQL tracker store for ``sender``, in order."""
         import psycopg
 
+        if sender in self.cookies:  # a web conversation: the sender the server derived from its cookie
+            sender = "web:" + self.cookies[sender].split(".")[0]
         with psycopg.connect(self.state["tracker_url"], connect_timeout=10) as conn:
             rows = conn.execute("SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id",
                                 (sender,)).fetchall()
