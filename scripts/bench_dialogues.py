@@ -13,16 +13,9 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
-import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,75 +25,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.dialogue_suite import DIALOGUE_DIR, DialogueResult, load_all, run_dialogue  # noqa: E402
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait(url: str, timeout: float, proc: subprocess.Popen) -> None:
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"stack exited early with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(1)
-    raise SystemExit(f"{url} not ready after {timeout} s")
+from tests.support.stack import CookieJars, StackError, embedded_stack, rest_chat, web_chat  # noqa: E402
 
 
 @contextlib.contextmanager
 def own_stack() -> Iterator[str]:
     """Start Rasa, the action server and the web server like the test fixture does; yield the web URL."""
     var = Path(tempfile.mkdtemp(prefix="bench-dialogues-"))
-    ports = {"rasa": _free_port(), "action": _free_port(), "web": _free_port()}
-    env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), ASSISTANT_DATABASE_URL=f"sqlite:///{var / 'assistant.db'}",
-               ASSISTANT_TRACKER_DB=str(var / "tracker.db"), ASSISTANT_WEB_PORT=str(ports["web"]),
-               ASSISTANT_PUBLIC_URL=f"http://127.0.0.1:{ports['web']}",
-               ASSISTANT_CHAT_RATE_PER_MINUTE="100000", ASSISTANT_VOICE_RATE_PER_MINUTE="1000",
-               # every conversation comes from 127.0.0.1: the per-address limits would throttle the run
-               ASSISTANT_CHAT_RATE_PER_CONVERSATION="100000", ASSISTANT_NEW_CONVERSATIONS_PER_MINUTE="100000")
     print(f"starting a stack (logs in {var}/run.log) …", flush=True)
-    proc = subprocess.Popen([str(ROOT / ".venv/app/bin/python"), str(ROOT / "scripts/run.py"),
-                             "--rasa-port", str(ports["rasa"]), "--action-port", str(ports["action"]),
-                             "--web-port", str(ports["web"])], cwd=ROOT, env=env,
-                            stdout=open(var / "run.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait(f"http://127.0.0.1:{ports['rasa']}/", 400, proc)  # "/" is open; /status needs the API token
-        _wait(f"http://127.0.0.1:{ports['web']}/livez", 60, proc)
-        yield f"http://127.0.0.1:{ports['web']}"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        with embedded_stack(var) as stack:
+            yield stack.web_url
+    except StackError as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 def make_chat(web_url: str | None, rasa_url: str | None):
     """Through the web server, ``sender`` names a cookie jar: the server issues the conversation id
     (a signed HttpOnly cookie) and the chat sends it back, as a browser would."""
-    from http.cookies import SimpleCookie
-
-    url = web_url.rstrip("/") + "/api/chat" if web_url else rasa_url.rstrip("/") + "/webhooks/rest/webhook"
-    jars: dict[str, str] = {}
+    jars = CookieJars()
 
     def chat(message: str, sender: str) -> list[dict[str, Any]]:
-        headers = {"Content-Type": "application/json"}
-        if web_url and sender in jars:
-            headers["Cookie"] = f"ba_conversation={jars[sender]}"
-        body = json.dumps({"sender": sender, "message": message}).encode()
-        req = urllib.request.Request(url, data=body, headers=headers)
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            for raw in resp.headers.get_all("Set-Cookie") or []:
-                cookie = SimpleCookie(raw)
-                if "ba_conversation" in cookie:
-                    jars[sender] = cookie["ba_conversation"].value
-            return json.loads(resp.read())
+        if web_url:
+            return web_chat(web_url, jars, sender, message, timeout=60)
+        return rest_chat(rasa_url, sender, message, timeout=60)
 
     return chat
 

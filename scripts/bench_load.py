@@ -12,13 +12,10 @@ by people who never saw the code), sent to Rasa's REST channel, each conversatio
 from __future__ import annotations
 
 import argparse
+import contextlib
 import asyncio
 import itertools
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +26,9 @@ import aiohttp
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.stack import embedded_stack  # noqa: E402
 
 
 def conversations(limit: int) -> list[list[str]]:
@@ -99,41 +99,6 @@ async def run_long(url: str, convs: list[list[str]], n_turns: int) -> dict[str, 
             "median_101_120_ms": 1000 * statistics.median(lat[100:120])}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_stack(extra_args: list[str]) -> tuple[subprocess.Popen, str, float]:
-    var = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    ports = {"rasa": free_port(), "action": free_port(), "web": free_port()}
-    env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), ASSISTANT_DATABASE_URL=f"sqlite:///{var / 'assistant.db'}",
-               ASSISTANT_TRACKER_DB=str(var / "tracker.db"), ASSISTANT_WEB_PORT=str(ports["web"]),
-               ASSISTANT_CHAT_RATE_PER_MINUTE="1000000", RASA_TELEMETRY_ENABLED="false",
-               PYTHONPATH=str(ROOT))
-    t0 = time.monotonic()
-    proc = subprocess.Popen([str(ROOT / ".venv/app/bin/python"), str(ROOT / "scripts/run.py"),
-                             "--rasa-port", str(ports["rasa"]), "--action-port", str(ports["action"]),
-                             "--web-port", str(ports["web"]), *extra_args], cwd=ROOT, env=env,
-                            stdout=open(var / "run.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    import urllib.request
-
-    url = f"http://127.0.0.1:{ports['rasa']}"
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"stack exited early, see {var / 'run.log'}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{ports['web']}/livez", timeout=2)
-            urllib.request.urlopen(f"{url}/", timeout=2)  # "/" is open; /status needs the API token
-            break
-        except OSError:
-            if time.monotonic() - t0 > 400:
-                raise SystemExit("stack not ready after 400 s") from None
-            time.sleep(0.5)
-    return proc, url, time.monotonic() - t0
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rasa-url", help="use a running Rasa instead of starting a stack")
@@ -144,31 +109,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("run_args", nargs="*", help="extra arguments for scripts/run.py (after --)")
     args = ap.parse_args(argv)
     convs = conversations(args.conversations)
-    proc = None
-    if args.rasa_url:
-        url = args.rasa_url.rstrip("/")
-    else:
-        proc, url, ready = start_stack(args.run_args)
-        print(f"stack ready after {ready:.1f} s (scripts/run.py start to /status and /healthz)")
-    try:
-        asyncio.run(run_concurrent(url, convs[:5], 2, 5))  # warm-up
-        print(f"{'residents':>9} {'turns':>6} {'errors':>6} {'turns/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
-        for c in args.concurrency:
-            r = asyncio.run(run_concurrent(url, convs, c, args.seconds))
-            print(f"{c:>9} {r['turns']:>6} {r['errors']:>6} {r['turns_per_s']:>8.1f} {r['p50_ms']:>8.1f} "
-                  f"{r['p95_ms']:>8.1f}")
-        r = asyncio.run(run_long(url, convs, args.long_turns))
-        print(f"{args.long_turns}-turn conversation: median turns 1-10 {r['median_1_10_ms']:.1f} ms, "
-              f"turns 96-105 {r['median_96_105_ms']:.1f} ms (ratio {r['ratio_100_to_1']:.2f}), "
-              f"turns 101-120 {r['median_101_120_ms']:.1f} ms")
-    finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.ExitStack() as running:
+        if args.rasa_url:
+            url = args.rasa_url.rstrip("/")
+        else:
+            var = Path(tempfile.mkdtemp(prefix="bench-load-"))
+            stack = running.enter_context(embedded_stack(var, run_args=args.run_args))
+            url = stack.rasa_url
+            print(f"stack ready after {stack.ready_seconds:.1f} s (scripts/run.py start to Rasa / and web /livez)")
+        run_phases(url, convs, args)
     return 0
+
+
+def run_phases(url: str, convs: list[list[str]], args: argparse.Namespace) -> None:
+    asyncio.run(run_concurrent(url, convs[:5], 2, 5))  # warm-up
+    print(f"{'residents':>9} {'turns':>6} {'errors':>6} {'turns/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
+    for c in args.concurrency:
+        r = asyncio.run(run_concurrent(url, convs, c, args.seconds))
+        print(f"{c:>9} {r['turns']:>6} {r['errors']:>6} {r['turns_per_s']:>8.1f} {r['p50_ms']:>8.1f} "
+              f"{r['p95_ms']:>8.1f}")
+    r = asyncio.run(run_long(url, convs, args.long_turns))
+    print(f"{args.long_turns}-turn conversation: median turns 1-10 {r['median_1_10_ms']:.1f} ms, "
+          f"turns 96-105 {r['median_96_105_ms']:.1f} ms (ratio {r['ratio_100_to_1']:.2f}), "
+          f"turns 101-120 {r['median_101_120_ms']:.1f} ms")
 
 
 if __name__ == "__main__":

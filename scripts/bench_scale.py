@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,8 +25,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
 
 from scaled_services import free_port
+
+from tests.support.stack import stop
 
 QUESTIONS = ["Wann hat das Bürgerbüro in Kleinwalde offen?", "Was brauche ich für einen Personalausweis?",
              "Kann ich meinen Wohnsitz online ummelden?", "Wo ist das Bürgerbüro Kleinwalde?",
@@ -89,11 +91,7 @@ def run(replicas: int, conversations: int, turns: int) -> dict:
         return result
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(90)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+            stop(proc, 90)
         log.close()
 
 

@@ -25,55 +25,17 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from scaled_services import Postgres, Redis, free_port
 
+from tests.support.stack import CookieJars, Reply, post_json, stop
+
+__all__ = ["Reply", "post"]
+
 LOCK_TTL_S = 3
 
 
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    seconds: float
-
-    @property
-    def text(self) -> str:
-        if isinstance(self.body, list):
-            return "\n".join(str(m.get("text") or "") for m in self.body if isinstance(m, dict))
-        if isinstance(self.body, dict):
-            return str(self.body.get("error", ""))
-        return ""
-
-    @property
-    def answered(self) -> bool:
-        return self.status == 200 and isinstance(self.body, list) and bool(self.body)
-
-
-def post(url: str, body: dict[str, Any], timeout: float = 120, cookies: dict[str, str] | None = None,
+def post(url: str, body: dict[str, Any], timeout: float = 120, jars: CookieJars | None = None,
          jar: str = "") -> Reply:
-    """POST JSON. With ``cookies``, the web server's conversation cookie of ``jar`` is sent and kept
-    (the web server issues the conversation id; a browser sends it back with every message)."""
-    from http.cookies import SimpleCookie
-
-    start = time.monotonic()
-    headers = {"Content-Type": "application/json"}
-    if cookies is not None and jar in cookies:
-        headers["Cookie"] = f"ba_conversation={cookies[jar]}"
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            if cookies is not None:
-                for raw in resp.headers.get_all("Set-Cookie") or []:
-                    cookie = SimpleCookie(raw)
-                    if "ba_conversation" in cookie:
-                        cookies[jar] = cookie["ba_conversation"].value
-            return Reply(resp.status, json.loads(resp.read() or b"null"), time.monotonic() - start)
-    except urllib.error.HTTPError as exc:
-        try:
-            data = json.loads(exc.read() or b"null")
-        except ValueError:
-            data = None
-        return Reply(exc.code, data, time.monotonic() - start)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
-        return Reply(0, repr(exc), time.monotonic() - start)
+    """POST JSON (see :func:`tests.support.stack.post_json`)."""
+    return post_json(url, body, timeout=timeout, jars=jars, jar=jar)
 
 
 def get_status(url: str, timeout: float = 5) -> int:
@@ -92,7 +54,7 @@ class Scaled:
     pg: Postgres
     redis: Redis
     proc: subprocess.Popen
-    cookies: dict[str, str] = field(default_factory=dict)  # conversation cookie per web "sender"
+    jars: CookieJars = field(default_factory=CookieJars)  # conversation cookie per web "sender"
 
     @property
     def state(self) -> dict[str, Any]:
@@ -102,7 +64,7 @@ class Scaled:
         """``via``: "lb" (nginx), "web" (the web proxy) or an index of a Rasa replica."""
         state = self.state
         if via == "web":
-            return post(f"{state['web']}/api/chat", {"message": message}, timeout, self.cookies, sender)
+            return post(f"{state['web']}/api/chat", {"message": message}, timeout, self.jars, sender)
         base = state["rasa_lb"] if via == "lb" else state["rasa"][int(via)]
         return post(f"{base}/webhooks/rest/webhook", {"sender": sender, "message": message}, timeout)
 
@@ -110,8 +72,8 @@ class Scaled:
         """Every user message stored in the PostgreSQL tracker store for ``sender``, in order."""
         import psycopg
 
-        if sender in self.cookies:  # a web conversation: the sender the server derived from its cookie
-            sender = "web:" + self.cookies[sender].split(".")[0]
+        if sender in self.jars:  # a web conversation: the sender the server derived from its cookie
+            sender = self.jars.sender(sender)
         with psycopg.connect(self.state["tracker_url"], connect_timeout=10) as conn:
             rows = conn.execute("SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id",
                                 (sender,)).fetchall()
@@ -179,11 +141,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
         _wait_ready(var, proc, 1200)
         yield Scaled(var, pg, redis, proc)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop(proc, 60)
         redis.stop()
         try:
             pg.stop("immediate")
