@@ -614,6 +614,20 @@ def extract_phone(text: str) -> Optional[str]:
     return m.group(1).strip() if 6 <= len(digits.lstrip("+")) <= 15 else None
 
 
+CALLBACK_TIME_RE = re.compile(
+    r"\b(vormittag\w*|nachmittag\w*|mittag\w*|morgens|abends?|fr(ü|ue)h|sp(ä|ae)t\w*|egal|jederzeit|immer"
+    r"|ab \d{1,2}|bis \d{1,2}|\d{1,2}(:\d{2})? ?uhr|montag\w*|dienstag\w*|mittwoch\w*|donnerstag\w*"
+    r"|freitag\w*|samstag\w*|heute|morgen)\b", re.IGNORECASE)
+
+
+def _callback_time(rest: str, env: Env) -> Optional[str]:
+    """The preferred time a resident wrote next to the phone number, if any ("am besten vormittags")."""
+    rest = re.sub(r"\s+", " ", rest).strip(" ,.;:-")
+    if not rest or not (CALLBACK_TIME_RE.search(rest) or not _pref(rest, env).is_empty):
+        return None
+    return rest[:120]
+
+
 class CallbackFlow(Flow):
     """A callback request: offer, phone number, preferred time. Stages: ``offer``, ``phone``, ``time``."""
 
@@ -647,6 +661,10 @@ class CallbackFlow(Flow):
                 # the number goes straight into the callback record (it expires with it); the flow,
                 # which Rasa stores with the conversation, keeps only the record's id
                 state.flow = fs.with_data(stage="time", callback_id=self._store_phone(env, fs, turn, phone))
+                preferred = _callback_time(turn.text.replace(phone, " "), env)
+                if preferred:  # "0151 2345678, am besten vormittags": both at once
+                    self._finish(env, state, state.flow, preferred, out)
+                    return
                 out.add(self.reprompt(env, state, state.flow))
                 return
             if turn.yes_no is True and fs.stage == "offer":
@@ -667,6 +685,11 @@ class CallbackFlow(Flow):
             preferred = "egal"
         else:
             preferred = turn.text.strip()[:120]
+        self._finish(env, state, fs, preferred, out)
+
+    @staticmethod
+    def _finish(env: Env, state: DialogueState, fs: FlowState, preferred: str, out: Outcome) -> None:
+        """Store the preferred time with the callback record and say that the request is complete."""
         from assistant.booking import service
 
         with env.sm()() as session:

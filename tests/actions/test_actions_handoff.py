@@ -53,6 +53,24 @@ def test_callback_topic_is_the_service(chat, clock, session, kb):
     assert req.phone == "+49 345 1234567" and req.preferred_time == "egal"
 
 
+def test_number_and_time_in_one_message_complete_the_callback(chat, clock, session):
+    clock.set(2026, 11, 2, 10, 0)
+    chat.say("request_human", "Mensch bitte", {"place": "Kleinwalde"})
+    chat.say("affirm", "ja")
+    turn = chat.say("inform", "0151 2345678, am besten vormittags")
+    assert turn.keys == ["utter_callback_done"]
+    assert chat.flow == {}
+    (req,) = session.scalars(select(CallbackRequest)).all()
+    assert req.phone == "0151 2345678" and "vormittags" in req.preferred_time
+
+
+def test_a_number_alone_still_asks_for_the_time(chat, clock, session):
+    clock.set(2026, 11, 2, 10, 0)
+    chat.say("request_human", "Mensch bitte", {"place": "Kleinwalde"})
+    turn = chat.say("inform", "meine nummer ist 0151 2345678")
+    assert turn.keys == ["utter_callback_ask"] and chat.flow["stage"] == "time"
+
+
 def test_declining_the_callback_stores_nothing(chat, clock, session):
     clock.set(2026, 11, 2, 10, 0)
     chat.say("request_human", "Mensch bitte", {"place": "Kleinwalde"})
