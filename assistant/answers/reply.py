@@ -76,6 +76,13 @@ DONT_KNOW = "Weiß nicht"
 WORD_BUDGET = 80
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences of a KB text (split after . ! ? before a capital or digit)."""
+    import re
+
+    return [part for part in re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9])", (text or "").strip()) if part]
+
+
 def first_sentence(text: str, max_words: int = 20) -> str:
     """The first sentence, cut to ``max_words`` words (with '…' when cut)."""
     import re

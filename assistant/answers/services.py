@@ -1,6 +1,8 @@
 """Answers about one service: documents, procedure, fees, online."""
 from __future__ import annotations
 
+import re
+
 from assistant import formatting
 from assistant.answers.context import Context
 from assistant.answers.reply import Button, LinkButton, Reply, bullets, first_sentence, fit, payload
@@ -111,6 +113,23 @@ def _ask_office_hint(ctx: Context) -> str:
     return "Die Behördennummer 115 hilft weiter."
 
 
+_BY_POST = re.compile(r"\b(per Post|per Brief|per E-Mail|formlos\w* Brief|Brief schicken)\b")
+
+
+def _by_post_sentence(eff) -> str:
+    """A sentence of the service's (or the municipality's) own text saying it also goes by letter or
+    e-mail, so "geht das online?" answered "no" still tells a resident without a car that they need
+    not come."""
+    from assistant.answers.reply import sentences
+
+    texts = [eff.online.reason_not_online or "", *eff.notes, *(getattr(eff.service, "steps", None) or [])]
+    for text in texts:
+        for sentence in sentences(text):
+            if _BY_POST.search(sentence):
+                return sentence
+    return ""
+
+
 def online(ctx: Context) -> Reply:
     """Online hand-off: button to the service + what to have ready, or honestly why not."""
     eff = ctx.eff()
@@ -133,6 +152,10 @@ def online(ctx: Context) -> Reply:
         text = f"{svc.short_name}: Das geht leider nicht online. {first_sentence(on.reason_not_online or '', 25)}"
         if on.without_visit:
             text += f" {first_sentence(on.without_visit, 25)}"
+        else:
+            by_post = _by_post_sentence(eff)
+            if by_post and by_post not in text:
+                text += f" {by_post}"
         if svc.personal_appearance:
             text += " Sie müssen persönlich ins Amt."
         text += " Soll ich Ihnen einen Termin buchen?"
