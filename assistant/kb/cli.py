@@ -101,7 +101,7 @@ def dialogues_or_report(kb) -> list | None:
 def cmd_check(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from assistant.kb import freshness
+    from assistant.kb import consistency, freshness
 
     kb = load_or_report(args.path)
     if kb is None:
@@ -114,6 +114,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"Ungültiges Datum für --today: {args.today} (Format JJJJ-MM-TT)", file=sys.stderr)
         return 2
+    contradictions = consistency.check(kb)
+    if contradictions:
+        print(f"Die Wissensbasis widerspricht sich an {len(contradictions)} Stelle(n):", file=sys.stderr)
+        for c in contradictions:
+            print(f"  - {c}", file=sys.stderr)
+        return 1
     warnings = freshness.check(kb, today)
     print(f"OK: {len(kb.services)} Leistungen, {len(kb.municipalities)} Gemeinden, {len(kb.offices)} Ämter, "
           f"{len(kb.life_events)} Lebenslagen, örtliche Gespräche von {len(dialogues)} Gemeinden")

@@ -193,6 +193,8 @@ class Service(Strict):
     online: Online
     sources: list[Source] = Field(min_length=1)
     order: int = Field(50, ge=0, le=100, description="Reihenfolge in Lebenslagen (klein = zuerst)")
+    abolished_since: Optional[dt.date] = Field(
+        None, description="Seit diesem Tag gibt es die Leistung nicht mehr (z. B. Kinderreisepass); keine Termine")
 
     @property
     def words(self) -> tuple[str, ...]:
