@@ -42,6 +42,7 @@ BREAKAGES = [
      "lat: 51.9402\n          lon: 11.8671\n        municipality: kleinwalde"),
     ("responsible", EICHENBRUECK, "standesamt: musterstadt_standesamt", "standesamt: kleinwalde_buergerbuero"),
     ("fee", "catalogue/kinderreisepass.yml", "amount: 37.50", "amount: 35"),
+    ("appointment", COUNTY, "Besuch nur mit Termin, den Sie telefonisch vereinbaren.", "Besuch nur mit Termin."),
 ]
 
 
