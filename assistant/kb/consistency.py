@@ -7,7 +7,8 @@ for, phone numbers belong to one office, booking slots exist only for services t
 a closure serves the residents it stands in for, the Rufbus is not recommended on days it does not run, an office note does not promise Saturdays the
 hours do not have, a note does not promise "online" for a service that is not online, fees that
 cite the same legal basis agree, and offices at the same address share coordinates.
-Used by ``assistant kb check`` (exit code 1 on a contradiction) and guarded by tests.
+Used by ``assistant kb check``: exit code 1 on a structural contradiction; the text rules
+(``TEXT_KINDS``) are printed as hints and fail only with ``--strict``. Guarded by tests.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from assistant.kb.loader import KnowledgeBase, normalize
 from assistant.kb.schema import Hours, Office, TransportOption
 
 MAX_SAME_ADDRESS_METRES = 200
+# Kinds found by reading free text with simple rules: 'kb check' prints them as hints (exit code 1
+# only with --strict) so that a false alarm in a clerk's note never blocks training.
+TEXT_KINDS = frozenset({"appointment", "rufbus", "saturday", "online"})
 
 
 @dataclass(frozen=True)
