@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = kbs.add_parser("check", help="YAML-Dateien prüfen (Exit-Code 1 bei Fehlern)")
     p.add_argument("path", nargs="?", help="Ordner der Wissensbasis (Standard: kb/)")
     p.add_argument("--strict", action="store_true",
-                   help="Auch bei Hinweisen (veraltete Quellen, abgelaufene Fristen) Exit-Code 1")
+                   help="Auch bei Hinweisen (veraltete Quellen, abgelaufene Fristen, mögliche Widersprüche in Texten) Exit-Code 1")
     p.add_argument("--today", help="Stichtag für die Hinweise (JJJJ-MM-TT, Standard: heute)")
     p.set_defaults(func=cmd_check)
 
@@ -114,22 +114,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"Ungültiges Datum für --today: {args.today} (Format JJJJ-MM-TT)", file=sys.stderr)
         return 2
-    contradictions = consistency.check(kb)
+    found = consistency.check(kb)
+    contradictions = [c for c in found if c.kind not in consistency.TEXT_KINDS]
     if contradictions:
         print(f"Die Wissensbasis widerspricht sich an {len(contradictions)} Stelle(n):", file=sys.stderr)
         for c in contradictions:
             print(f"  - {c}", file=sys.stderr)
         return 1
+    text_hints = [c for c in found if c.kind in consistency.TEXT_KINDS]
     warnings = freshness.check(kb, today)
     print(f"OK: {len(kb.services)} Leistungen, {len(kb.municipalities)} Gemeinden, {len(kb.offices)} Ämter, "
           f"{len(kb.life_events)} Lebenslagen, örtliche Gespräche von {len(dialogues)} Gemeinden")
+    if text_hints:
+        print(f"Mögliche Widersprüche in Texten (bitte prüfen): {len(text_hints)}")
+        for c in text_hints:
+            print(f"  - {c}")
     if warnings:
         print(f"{len(warnings)} Hinweis(e) zur Aktualität:")
         for w in warnings:
             print(f"  - {w}")
     past = sum(1 for w in warnings if w.kind == "past_deadline")
     print(f"Abgelaufene Fristen: {past}")
-    return 1 if warnings and getattr(args, "strict", False) else 0
+    return 1 if (warnings or text_hints) and getattr(args, "strict", False) else 0
 
 
 def cmd_load(args: argparse.Namespace) -> int:

@@ -3,11 +3,12 @@
 The loader checks every file on its own and that references exist. This module checks that the
 files agree with each other: the office a service points to serves the municipality it is asked
 for, phone numbers belong to one office, booking slots exist only for services the office handles
-(and that still exist), a stand-in named in a closure serves the residents it stands in for, the
-Rufbus is not recommended on days it does not run, an office note does not promise Saturdays the
+(and that still exist), "nur mit Termin" without booking says how to get one, a stand-in named in
+a closure serves the residents it stands in for, the Rufbus is not recommended on days it does not run, an office note does not promise Saturdays the
 hours do not have, a note does not promise "online" for a service that is not online, fees that
 cite the same legal basis agree, and offices at the same address share coordinates.
-Used by ``assistant kb check`` (exit code 1 on a contradiction) and guarded by tests.
+Used by ``assistant kb check``: exit code 1 on a structural contradiction; the text rules
+(``TEXT_KINDS``) are printed as hints and fail only with ``--strict``. Guarded by tests.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from assistant.kb.loader import KnowledgeBase, normalize
 from assistant.kb.schema import Hours, Office, TransportOption
 
 MAX_SAME_ADDRESS_METRES = 200
+# Kinds found by reading free text with simple rules: 'kb check' prints them as hints (exit code 1
+# only with --strict) so that a false alarm in a clerk's note never blocks training.
+TEXT_KINDS = frozenset({"appointment", "rufbus", "saturday", "online"})
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Contradiction:
 def check(kb: KnowledgeBase) -> list[Contradiction]:
     """Every contradiction found, in a stable order."""
     found: list[Contradiction] = []
-    for fn in (_responsible, _phones, _booking, _stand_ins, _rufbus_days, _saturday_notes,
+    for fn in (_responsible, _phones, _booking, _appointment_only, _stand_ins, _rufbus_days, _saturday_notes,
                _online_notes, _fees, _same_address):
         found.extend(fn(kb))
     return found
@@ -168,6 +172,20 @@ def _booking(kb: KnowledgeBase) -> Iterator[Contradiction]:
             if not handles:
                 yield Contradiction("booking", where, f"Termin für '{slug}', aber '{office.id}' ist für "
                                     f"'{slug}' in keiner Gemeinde zuständig")
+
+
+def _appointment_only(kb: KnowledgeBase) -> Iterator[Contradiction]:
+    """"Nur mit Termin" without booking here must say how to get the appointment (phone, hotline)."""
+    for office in _own_offices(kb):
+        note = office.hours.note or ""
+        if not re.search(r"nur mit termin", note, re.IGNORECASE):
+            continue
+        if office.booking is not None and office.booking.enabled:
+            continue
+        if not re.search(r"telefon|anruf|hotline|termin[^.]*online|online[^.]*termin", note, re.IGNORECASE):
+            yield Contradiction("appointment", f"{_file_of(kb, office.id)} ({office.id})",
+                                "Der Hinweis sagt 'nur mit Termin', aber hier gibt es keine Terminbuchung "
+                                "und der Hinweis sagt nicht, wie man den Termin bekommt")
 
 
 def _stand_ins(kb: KnowledgeBase) -> Iterator[Contradiction]:

@@ -42,6 +42,7 @@ BREAKAGES = [
      "lat: 51.9402\n          lon: 11.8671\n        municipality: kleinwalde"),
     ("responsible", EICHENBRUECK, "standesamt: musterstadt_standesamt", "standesamt: kleinwalde_buergerbuero"),
     ("fee", "catalogue/kinderreisepass.yml", "amount: 37.50", "amount: 35"),
+    ("appointment", COUNTY, "Besuch nur mit Termin, den Sie telefonisch vereinbaren.", "Besuch nur mit Termin."),
 ]
 
 
@@ -76,3 +77,14 @@ def test_kb_check_exits_1_and_names_the_contradiction(kb_copy):
                           env=env, cwd=str(ROOT), timeout=180)
     assert proc.returncode == 1
     assert "widerspricht sich" in proc.stderr and "030" in proc.stderr and "rentenberatung_sprechtag" in proc.stderr
+
+
+def test_kb_check_prints_text_rules_as_hints_and_fails_only_when_strict(kb_copy):
+    rufbus = next(b for b in BREAKAGES if b[0] == "rufbus")
+    _break(kb_copy, *rufbus[1:])
+    env = {k: v for k, v in os.environ.items() if k not in ("ASSISTANT_DATABASE_URL", "ASSISTANT_KB_DIR")}
+    run = lambda *extra: subprocess.run([str(ASSISTANT), "kb", "check", str(kb_copy), *extra],  # noqa: E731
+                                        capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=180)
+    plain, strict = run(), run("--strict")
+    assert plain.returncode == 0 and "Rufbus" in plain.stdout and "Widerspr" in plain.stdout
+    assert strict.returncode == 1
