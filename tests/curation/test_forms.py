@@ -165,3 +165,28 @@ async def test_story_is_reverted_as_a_whole_from_the_history(client: TestClient,
     assert not table.exists()
     nlu = (staff_env.kb_dir / "municipalities/auental/dialogue/nlu.yml").read_text(encoding="utf-8")
     assert "dorfladen" not in nlu and "auental_buergermobil_halt" in nlu
+
+
+async def test_entered_values_are_kept_after_an_error(client: TestClient, staff_env: StaffEnv) -> None:
+    """A German error must not throw away what the clerk typed in the other fields of that form."""
+    contact = {"office": OFFICE, "phone": "030 23125 499", "email": "buero@kleinwalde.example",
+               "street": "Neue Straße 12", "postcode": "6998", "city": "Kleinwalde"}
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/contact", {**contact, "step": "save"})
+    assert status == 422 and "fünf Ziffern" in page
+    for value in ("030 23125 499", "buero@kleinwalde.example", "Neue Straße 12", 'value="6998"'):
+        assert value in page, value
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/hours",
+                                  {"office": OFFICE, "mo": "8-12", "di": "12-9", "step": "save"})
+    assert status == 422 and 'value="12-9"' in page and 'value="8-12"' in page
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/notice",
+                                  {"office": OFFICE, "text": "Heute Stromausfall, bitte anrufen", "until": "",
+                                   "step": "save"})
+    assert status == 422 and "Datum eingeben" in page and "Heute Stromausfall, bitte anrufen" in page
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/answer",
+                                  {"id": "wertstoffhof", "questions": "Wann hat der Wertstoffhof offen?",
+                                   "answer": "Samstags von 9 bis 12 Uhr.", "step": "save"})
+    assert status == 422 and "mindestens 3" in page and "Wann hat der Wertstoffhof offen?" in page
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/closure",
+                                  {"office": "gibt_es_nicht", "date": (dt.date.today() + dt.timedelta(days=2)).isoformat(),
+                                   "reason": "Krankheit", "step": "save"})
+    assert status == 422 and "Bitte korrigieren" in page and "Error" not in page
