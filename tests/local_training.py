@@ -12,27 +12,19 @@ worktree's var/cache/semantic (filled by the main training), so only new sentenc
 See docs/adr/0010-h20-local-story-training-test.md for the measured times."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-# DIET epochs for the local-story test model (config.yml trains 60); override with
-# ASSISTANT_TEST_DIET_EPOCHS (e.g. 60 to train exactly like production).
+# DIET epochs for the local-story test model (config.yml trains 60)
 TEST_DIET_EPOCHS = 20
-
-
-@dataclass
-class TrainedProject:
-    project: Path
-    model: Path
-    train_seconds: float
 
 
 def cheap_config(out: Path, epochs: Optional[int]) -> Path:
@@ -62,32 +54,26 @@ def prepare_project(kb_dir: Path, project: Path) -> None:
     assert gen.returncode == 0, gen.stderr[-3000:]
 
 
-def train(project: Path, epochs: Optional[int] = TEST_DIET_EPOCHS) -> TrainedProject:
-    epochs_env = os.environ.get("ASSISTANT_TEST_DIET_EPOCHS")
-    if epochs_env:
-        epochs = int(epochs_env)
+def train_and_test(project: Path, kb_dir: Path, municipality: str,
+                   epochs: Optional[int] = TEST_DIET_EPOCHS) -> dict[str, Any]:
+    """Train on ``project`` (see :func:`prepare_project`) and run the municipality's tests.yml with
+    --fail-on-prediction-errors, in one Rasa process (tests/local_story_run.py). Asserts that
+    training worked and no test story failed; returns the timings in seconds."""
     config = cheap_config(project / "config.yml", epochs)
-    start = time.monotonic()
-    run = subprocess.run([str(ROOT / ".venv/rasa/bin/rasa"), "train", "--domain", "build/domain", "--data", "data",
-                          "--config", str(config), "--out", "models", "--fixed-model-name", "m"],
-                         cwd=project, env=_env(), capture_output=True, text=True, timeout=1800)
-    seconds = time.monotonic() - start
-    model = project / "models/m.tar.gz"
-    assert run.returncode == 0 and model.exists(), (run.stdout + run.stderr)[-3000:]
-    (project / "train_seconds.txt").write_text(f"{seconds:.0f}\n", encoding="utf-8")
-    return TrainedProject(project, model, seconds)
-
-
-def conversation_test(trained: TrainedProject, kb_dir: Path, municipality: str) -> str:
-    """Run ``kb/municipalities/<municipality>/tests.yml`` with --fail-on-prediction-errors; returns
-    the failed-stories report (asserts that none failed)."""
-    stories = trained.project / "stories"
+    stories = project / "stories"
     stories.mkdir(exist_ok=True)
     shutil.copy(kb_dir / "municipalities" / municipality / "tests.yml", stories / f"local_{municipality}.yml")
-    run = subprocess.run([str(ROOT / ".venv/rasa/bin/rasa"), "test", "core", "--model", str(trained.model),
-                          "--stories", str(stories), "--fail-on-prediction-errors", "--out", "results"],
-                         cwd=trained.project, env=_env(), capture_output=True, text=True, timeout=1200)
-    report = trained.project / "results/failed_test_stories.yml"
-    failed = report.read_text(encoding="utf-8") if report.exists() else run.stdout[-3000:] + run.stderr[-3000:]
+    start = time.monotonic()
+    run = subprocess.run([str(ROOT / ".venv/rasa/bin/python"), str(ROOT / "tests/local_story_run.py"), str(config),
+                          str(stories), "results"],
+                         cwd=project, env=_env(), capture_output=True, text=True, timeout=1800)
+    lines = [line for line in run.stdout.splitlines() if line.startswith("{")]
+    result = json.loads(lines[-1]) if lines else {"error": (run.stdout + run.stderr)[-3000:]}
+    assert "error" not in result, result["error"]
+    report = project / "results/failed_test_stories.yml"
+    failed = report.read_text(encoding="utf-8") if report.exists() else (run.stdout + run.stderr)[-3000:]
     assert run.returncode == 0 and "None of the test stories failed" in failed, failed[:4000]
-    return failed
+    result["total_s"] = round(time.monotonic() - start)
+    (project / "timings.json").write_text(json.dumps(result), encoding="utf-8")
+    print(f"local story model ({epochs or 'config.yml'} DIET epochs): {result}")
+    return result

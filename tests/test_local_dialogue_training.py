@@ -14,7 +14,7 @@ import pytest
 
 from assistant.curation.story_form import Option, StoryForm, story_files
 
-from .local_training import conversation_test, prepare_project, train
+from .local_training import prepare_project, train_and_test
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.environ.get("ASSISTANT_TRAIN_TESTS") != "1",
@@ -36,5 +36,4 @@ def test_story_from_the_guided_form_works_in_a_trained_model(tmp_path: Path) -> 
         (kb / rel).write_text(content, encoding="utf-8")
     project = tmp_path / "project"
     prepare_project(kb, project)
-    trained = train(project, epochs=None)  # production config.yml, unchanged
-    conversation_test(trained, kb, "auental")
+    train_and_test(project, kb, "auental", epochs=None)  # production config.yml, unchanged
