@@ -72,6 +72,10 @@ async def test_german_messages_for_bad_input(client: TestClient, staff_env: Staf
                                              "postcode": "6998", "city": "Kleinwalde"}, "fünf Ziffern"),
         ("/staff/forms/kleinwalde/answer", {"id": "x", "questions": "eine\nzwei", "answer": "kurz"}, "mindestens 3"),
         ("/staff/forms/kleinwalde/notice", {"office": "", "text": "Stromausfall heute", "until": ""}, "Datum eingeben"),
+        ("/staff/forms/kleinwalde/closure", {"office": OFFICE, "date": (dt.date.today() + dt.timedelta(days=1)).isoformat(),
+                                             "reason": "Krankheit " * 30}, "höchstens 200 Zeichen"),
+        ("/staff/forms/kleinwalde/answer", {"id": "lang", "questions": "a?\nb?\nc?", "answer": "Satz. " * 300},
+         "höchstens 1500 Zeichen"),
     ]
     for path, data, expected in cases:
         status, _, page = await _post(client, path, {**data, "step": "save"})

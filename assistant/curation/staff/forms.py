@@ -30,6 +30,9 @@ from assistant.kb.schema import SLUG_RE, TIME_RANGE_RE
 WEEKDAYS = (("mo", "Montag"), ("di", "Dienstag"), ("mi", "Mittwoch"), ("do", "Donnerstag"), ("fr", "Freitag"),
             ("sa", "Samstag"), ("so", "Sonntag"))
 OPTION_ROWS = 6
+MAX_REASON = 200  # also the input's maxlength
+MAX_ANSWER = 1500
+MAX_QUESTION = 300
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SAVED = {
     "saved_now": "Gespeichert. Der Assistent antwortet ab sofort damit (ohne Training).",
@@ -236,6 +239,8 @@ async def closure_add(request: web.Request) -> web.StreamResponse:
         reason = " ".join(str(form.get("reason") or "").split())
         if len(reason) < 3:
             raise FormError("Grund: bitte kurz angeben, warum geschlossen ist (z. B. „Krankheit“).")
+        if len(reason) > MAX_REASON:
+            raise FormError(f"Grund: bitte kürzer fassen (höchstens {MAX_REASON} Zeichen, jetzt {len(reason)}).")
         return yaml_edit.add_closure(text, office, start, until, reason)
 
     return await _apply(request, edit, office, False, values=values)
@@ -329,6 +334,12 @@ async def answer_set(request: web.Request) -> web.StreamResponse:
             raise FormError(f"Beispielfragen: bitte mindestens 3 (eine je Zeile); jetzt sind es {len(questions)}.")
         if len(answer) < 10:
             raise FormError("Antwort: bitte mindestens einen ganzen Satz.")
+        if len(answer) > MAX_ANSWER:
+            raise FormError(f"Antwort: bitte kürzer fassen (höchstens {MAX_ANSWER} Zeichen, jetzt {len(answer)}); "
+                            "lange Texte lesen sich im Chat und am Telefon schlecht.")
+        too_long = [q for q in questions if len(q) > MAX_QUESTION]
+        if too_long:
+            raise FormError(f"Beispielfragen: „{too_long[0][:40]}…“ ist zu lang (höchstens {MAX_QUESTION} Zeichen).")
         return yaml_edit.upsert_local_answer(text, answer_id, questions, answer)
 
     lines = [("Bürgerin", questions[0] if questions else ""), ("Assistent", answer)]
