@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -19,7 +20,12 @@ def main(config: str, stories: str, out: str) -> int:
     start = time.monotonic()
     from rasa.model_testing import test_core
     from rasa.model_training import train
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
+    # as `rasa train` does (INFO); without it the rule policy logs every state at DEBUG
+    configure_logging_and_warnings(logging.INFO)
+    configure_structlog(logging.INFO)
     imported = time.monotonic()
     result = train(domain="build/domain", config=config, training_files=["data"], output="models",
                    fixed_model_name="m")
