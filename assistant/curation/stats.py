@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from html import escape
 from typing import Optional, Sequence
 from zoneinfo import ZoneInfo
 
@@ -109,51 +108,73 @@ def appointments_today(sm: sessionmaker, kb, tz: ZoneInfo, day: Optional[dt.date
 
 
 # ------------------------------------------------------------------ charts
+# Geometry only; the SVG is drawn by templates/charts.html (no markup in Python).
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: str
+    y: int
+    width: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    width: int
+    height: int
+    label_width: int
+    row_height: int
+    bars: list[Bar]
+
 
 def bar_chart(rows: Sequence[tuple[str, float]], title: str, value_format: str = "{:.0f}",
-              max_value: Optional[float] = None, width: int = 680) -> str:
-    """A horizontal bar chart as inline SVG (presentation attributes only, CSP friendly)."""
+              max_value: Optional[float] = None, width: int = 680) -> BarChart:
+    """A horizontal bar chart: one bar per (label, value) row, scaled to the largest value."""
     label_w, value_w, row_h = 260, 60, 26
     bar_w = width - label_w - value_w
     top = max([v for _, v in rows] + [0.0]) if max_value is None else max_value
     height = max(row_h, row_h * len(rows)) + 6
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
-    if not rows:
-        parts.append('<text x="0" y="18" class="chart-empty">Noch keine Daten.</text>')
+    bars = []
     for i, (label, value) in enumerate(rows):
-        y = 3 + i * row_h
         w = 0 if not top else max(1.0, bar_w * value / top) if value else 0
         short = label if len(label) <= 34 else label[:33] + "…"
-        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="chart-label">{escape(short)}</text>'
-                     f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" rx="3" class="bar"/>'
-                     f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" class="chart-value">{escape(value_format.format(value))}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        bars.append(Bar(short, value_format.format(value), 3 + i * row_h, float(w)))
+    return BarChart(title, width, height, label_w, row_h, bars)
 
 
-def day_chart(days: Sequence[DayFigures], title: str, width: int = 640, height: int = 180) -> str:
+@dataclass(frozen=True)
+class DayBar:
+    title: str
+    axis_label: str
+    x: float
+    all_height: float
+    answered_height: float
+
+
+@dataclass(frozen=True)
+class DayChart:
+    title: str
+    width: int
+    height: int
+    base: float
+    bar_width: float
+    days: list[DayBar]
+
+
+def day_chart(days: Sequence[DayFigures], title: str, width: int = 640, height: int = 180) -> DayChart:
     """Vertical bars per day: all questions (light) and answered ones (dark)."""
     n = max(1, len(days))
     top = max([d.questions for d in days] + [1])
     plot_h = height - 40
     slot = (width - 20) / n
     bar = max(4.0, slot * 0.7)
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    out = []
     for i, d in enumerate(days):
-        x = 10 + i * slot + (slot - bar) / 2
-        h_all = plot_h * d.questions / top
-        h_ok = plot_h * d.answered / top
-        label = f"{d.day:%d.%m.}: {d.questions} Fragen, {d.answered} beantwortet"
-        parts.append(f'<g><title>{escape(label)}</title>'
-                     f'<rect x="{x:.1f}" y="{10 + plot_h - h_all:.1f}" width="{bar:.1f}" height="{h_all:.1f}" class="bar-all"/>'
-                     f'<rect x="{x:.1f}" y="{10 + plot_h - h_ok:.1f}" width="{bar:.1f}" height="{h_ok:.1f}" class="bar"/></g>')
-        if n <= 16 or i % 2 == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 12}" text-anchor="middle" class="chart-axis">'
-                         f'{d.day:%d.%m.}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        out.append(DayBar(f"{d.day:%d.%m.}: {d.questions} Fragen, {d.answered} beantwortet",
+                          f"{d.day:%d.%m.}" if n <= 16 or i % 2 == 0 else "",
+                          10 + i * slot + (slot - bar) / 2, plot_h * d.questions / top, plot_h * d.answered / top))
+    return DayChart(title, width, height, 10 + plot_h, bar, out)
 
 
 def reason_rows(reasons: Counter[str]) -> list[tuple[str, float]]:

@@ -142,7 +142,13 @@ class _File:
             line = mark.line + 1 if mark is not None else None
             from assistant.kb.messages_de import yaml_problem_de
 
-            problem = yaml_problem_de(getattr(exc, "problem", None) or str(exc))
+            raw_problem = getattr(exc, "problem", None) or str(exc)
+            pm = getattr(exc, "problem_mark", None)
+            lines = text.splitlines()
+            if pm is not None and "cannot start any token" in raw_problem and pm.line < len(lines) \
+                    and lines[pm.line][pm.column:pm.column + 1] == "\t":
+                raw_problem = "found a tab character"  # libyaml does not name the character
+            problem = yaml_problem_de(raw_problem)
             problems.append(Problem(self.name, line, "", f"YAML-Syntaxfehler: {problem}. Oft fehlt ein Leerzeichen nach ':' oder die Einrückung stimmt nicht."))
             return False
         if self.data is None:

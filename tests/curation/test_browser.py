@@ -142,6 +142,7 @@ def login(pg: Any, server: Server, user: str, password: str = PASSWORD) -> None:
 def test_login_and_inbox_shows_fallback(page: Any, server: Server) -> None:
     login(page, server, "erika", "falsches-passwort")
     page.get_by_text("Benutzername oder Passwort ist falsch.").wait_for()
+    assert page.get_by_label("Benutzername").input_value() == "erika"  # kept after the error
     shot(page, "login-error")
     login(page, server, "erika")
     page.get_by_role("heading", name="Eingang", level=1).wait_for()
@@ -221,6 +222,10 @@ def test_retrain_shows_progress_and_publishes(page: Any, server: Server) -> None
     assert page.locator(".step-done").count() == 4
     assert "Testgespräche ok" in page.locator("#run-log").inner_text()
     shot(page, "training-published")
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]  # the run page (templates/training/detail.html)
+    assert [(v["id"], len(v["nodes"])) for v in violations] == []
     new_model = str((server.env.models_dir / "model-new.tar.gz").resolve())
     assert server.rasa_app[LOADED] == [new_model]
     page.get_by_role("link", name="← Training").click()
@@ -251,7 +256,8 @@ def test_overview_and_feedback_pages(page: Any, server: Server) -> None:
 
 STAFF_PAGES = ("/staff/inbox", "/staff/local", "/staff/local/kleinwalde", "/staff/history", "/staff/overview",
                "/staff/feedback", "/staff/training", "/staff/users", "/staff/forms", "/staff/forms/kleinwalde",
-               "/staff/forms/auental", "/staff/forms/kleinwalde/story", "/staff/forms/kleinwalde?ortsinfo=dorffest_kleinwalde")
+               "/staff/forms/auental", "/staff/forms/kleinwalde/story", "/staff/forms/kleinwalde?ortsinfo=dorffest_kleinwalde",
+               "/staff/inbox?grund=fallback", "/staff/feedback?bewertung=down")
 
 
 def test_every_staff_page_passes_axe(page: Any, server: Server) -> None:
@@ -284,5 +290,18 @@ def test_every_staff_page_passes_axe(page: Any, server: Server) -> None:
     page.goto(server.url + "/staff/forms/kleinwalde/story")
     page.get_by_role("button", name="Vorschau").click()
     found["/staff/forms/kleinwalde/story (Fehler)"] = axe.run(page).response["violations"]
+    # the YAML editor with validation errors (links to the lines)
+    page.goto(server.url + "/staff/local/kleinwalde")
+    area = page.get_by_label("Inhalt der Datei")
+    area.fill(area.input_value().replace("  - id: dorffest_kleinwalde\n", "  - id: dorffest_kleinwalde\n    farbe: blau\n", 1))
+    page.get_by_role("button", name="Prüfen und speichern").click()
+    page.locator(".errors").wait_for()
+    found["/staff/local/kleinwalde (Fehler)"] = axe.run(page).response["violations"]
+    # the 403 page (a form sent with a wrong security token)
+    page.goto(server.url + "/staff/overview")
+    page.evaluate("document.querySelector('form[action=\"/staff/logout\"] input[name=csrf_token]').value = 'x'")
+    page.get_by_role("button", name="Abmelden").click()
+    page.get_by_text("Die Sicherheitsprüfung ist fehlgeschlagen").wait_for()
+    found["403"] = axe.run(page).response["violations"]
     summary = {p: [(v["id"], len(v["nodes"])) for v in vs] for p, vs in found.items() if vs}
     assert summary == {}, summary

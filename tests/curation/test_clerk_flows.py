@@ -1,8 +1,10 @@
 """Clerk flows in real Chromium against the real stack (trained Rasa model, action server, web
 server; ``stack`` fixture in tests/conftest.py, which runs on a copy of kb/):
 a clerk adds a closure for next Tuesday in the form, and a resident asking for that office's hours
-over /api/chat is told at once; a clerk writes a local story in the guided form and the written
-files pass ``assistant kb check`` and ``rasa data validate``."""
+over /api/chat is told at once; a clerk writes a local story in the guided form, the written files
+pass ``assistant kb check`` and ``rasa data validate``, and after training (once per session, DIET
+with fewer epochs: tests/local_training.py) the municipality's conversation tests, which now include
+the clerk's story, pass against that model."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +16,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from ..local_training import prepare_project, train_and_test
 from .conftest import PASSWORD
 from .test_browser import CHROMIUM_ARGS, _chromium
 
@@ -144,3 +147,8 @@ def test_guided_story_written_by_a_clerk_validates_for_rasa(page: Any, stack, cl
                 if ("UserWarning" in line or "Error" in line) and "is not used in any story" not in line]
     assert validate.returncode == 0 or not problems, problems[-10:]
     assert not problems, problems[-10:]
+    # ... retrain, and the story works in a conversation test (kb/municipalities/auental/tests.yml,
+    # to which the form added the clerk's story)
+    assert "auental_dorfladen_tag" in (kb_dir / "municipalities/auental/tests.yml").read_text(encoding="utf-8")
+    prepare_project(kb_dir, tmp_path / "trained")
+    train_and_test(tmp_path / "trained", kb_dir, "auental")

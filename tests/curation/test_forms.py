@@ -72,6 +72,10 @@ async def test_german_messages_for_bad_input(client: TestClient, staff_env: Staf
                                              "postcode": "6998", "city": "Kleinwalde"}, "fünf Ziffern"),
         ("/staff/forms/kleinwalde/answer", {"id": "x", "questions": "eine\nzwei", "answer": "kurz"}, "mindestens 3"),
         ("/staff/forms/kleinwalde/notice", {"office": "", "text": "Stromausfall heute", "until": ""}, "Datum eingeben"),
+        ("/staff/forms/kleinwalde/closure", {"office": OFFICE, "date": (dt.date.today() + dt.timedelta(days=1)).isoformat(),
+                                             "reason": "Krankheit " * 30}, "höchstens 200 Zeichen"),
+        ("/staff/forms/kleinwalde/answer", {"id": "lang", "questions": "a?\nb?\nc?", "answer": "Satz. " * 300},
+         "höchstens 1500 Zeichen"),
     ]
     for path, data, expected in cases:
         status, _, page = await _post(client, path, {**data, "step": "save"})
@@ -165,3 +169,28 @@ async def test_story_is_reverted_as_a_whole_from_the_history(client: TestClient,
     assert not table.exists()
     nlu = (staff_env.kb_dir / "municipalities/auental/dialogue/nlu.yml").read_text(encoding="utf-8")
     assert "dorfladen" not in nlu and "auental_buergermobil_halt" in nlu
+
+
+async def test_entered_values_are_kept_after_an_error(client: TestClient, staff_env: StaffEnv) -> None:
+    """A German error must not throw away what the clerk typed in the other fields of that form."""
+    contact = {"office": OFFICE, "phone": "030 23125 499", "email": "buero@kleinwalde.example",
+               "street": "Neue Straße 12", "postcode": "6998", "city": "Kleinwalde"}
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/contact", {**contact, "step": "save"})
+    assert status == 422 and "fünf Ziffern" in page
+    for value in ("030 23125 499", "buero@kleinwalde.example", "Neue Straße 12", 'value="6998"'):
+        assert value in page, value
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/hours",
+                                  {"office": OFFICE, "mo": "8-12", "di": "12-9", "step": "save"})
+    assert status == 422 and 'value="12-9"' in page and 'value="8-12"' in page
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/notice",
+                                  {"office": OFFICE, "text": "Heute Stromausfall, bitte anrufen", "until": "",
+                                   "step": "save"})
+    assert status == 422 and "Datum eingeben" in page and "Heute Stromausfall, bitte anrufen" in page
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/answer",
+                                  {"id": "wertstoffhof", "questions": "Wann hat der Wertstoffhof offen?",
+                                   "answer": "Samstags von 9 bis 12 Uhr.", "step": "save"})
+    assert status == 422 and "mindestens 3" in page and "Wann hat der Wertstoffhof offen?" in page
+    status, _, page = await _post(client, "/staff/forms/kleinwalde/closure",
+                                  {"office": "gibt_es_nicht", "date": (dt.date.today() + dt.timedelta(days=2)).isoformat(),
+                                   "reason": "Krankheit", "step": "save"})
+    assert status == 422 and "Bitte korrigieren" in page and "Error" not in page

@@ -81,7 +81,12 @@ def test_overview_figures(staff_env: StaffEnv) -> None:
     assert ov.answered == 4  # 3 fell back (2 boat questions + out of scope)
     assert ov.services["personalausweis"] == 1 and ov.services["reisepass"] == 1
     assert ov.reasons["fallback"] == 3 and ov.reasons["thumbs_down"] == 1 and ov.reasons["human"] == 1
-    svg = stats.bar_chart(stats.reason_rows(ov.reasons), "Probleme")
+    from assistant.curation.staff.render import macro
+
+    chart = stats.bar_chart(stats.reason_rows(ov.reasons), "Probleme")
+    assert {b.label: b.value for b in chart.bars}["Nicht verstanden"] == "3"
+    assert int(max(chart.bars, key=lambda b: b.width).value) == max(int(b.value) for b in chart.bars)
+    svg = macro("charts.html", "bar_chart", chart).strip()
     assert svg.startswith("<svg") and "Nicht verstanden" in svg and "style=" not in svg
 
 

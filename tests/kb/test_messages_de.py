@@ -47,3 +47,19 @@ def test_unknown_types_still_give_a_german_sentence():
     assert pydantic_error_de({"type": "string_too_short", "msg": "x", "ctx": {"min_length": 3}}) == \
         "ist zu kurz (mindestens 3 Zeichen)"
     assert yaml_problem_de("mapping values are not allowed here").startswith("ein ':' steht an falscher Stelle")
+
+
+@pytest.mark.parametrize("text", ["a: 1\n\tb: 2\n", "a: b: c\n", "a:\n  b: 1\n- c\n", "a:\n  b: 1\n\tc: 2\n"])
+def test_libyaml_wordings_are_german(text):
+    """The loader parses with libyaml (CSafeLoader), whose wordings differ from PyYAML's."""
+    import yaml
+
+    with pytest.raises(yaml.YAMLError) as exc:
+        yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    german = yaml_problem_de(exc.value.problem)
+    assert german != "der Aufbau der Datei ist fehlerhaft", exc.value.problem
+
+
+def test_tab_in_municipality_file_is_named(tmp_path):
+    msgs = problems_with(tmp_path, "ortsteile: [Oberwalde, Birkenhain]", "ortsteile: [Oberwalde, Birkenhain]\n\tfoo: 1")
+    assert any(m.startswith(f"{REL}:") and "Tabulator" in m for m in msgs), msgs

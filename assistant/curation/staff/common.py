@@ -80,11 +80,6 @@ def state(request: web.Request) -> StaffState:
     return request.config_dict[STATE]
 
 
-def html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
-
-
 def redirect(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
 

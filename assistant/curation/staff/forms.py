@@ -30,6 +30,9 @@ from assistant.kb.schema import SLUG_RE, TIME_RANGE_RE
 WEEKDAYS = (("mo", "Montag"), ("di", "Dienstag"), ("mi", "Mittwoch"), ("do", "Donnerstag"), ("fr", "Freitag"),
             ("sa", "Samstag"), ("so", "Sonntag"))
 OPTION_ROWS = 6
+MAX_REASON = 200  # also the input's maxlength
+MAX_ANSWER = 1500
+MAX_QUESTION = 300
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SAVED = {
     "saved_now": "Gespeichert. Der Assistent antwortet ab sofort damit (ohne Training).",
@@ -95,13 +98,14 @@ def lines_of(raw: str) -> list[str]:
 
 # ------------------------------------------------------------------ the municipality file
 
-def _file(request: web.Request) -> tuple[str, str, Path]:
-    st = state(request)
+async def _file(request: web.Request) -> tuple[str, str, Path]:
+    """The municipality of the URL: (id, path relative to the KB, path); 404 if unknown."""
+    kb_dir = state(request).settings.kb_dir
     mid = request.match_info["mid"]
-    files = kbedit.municipality_files(st.settings.kb_dir)
+    files = await blocking(kbedit.municipality_files, kb_dir)
     if mid not in files:
         raise web.HTTPNotFound(text="Diese Gemeinde gibt es nicht.")
-    return mid, kbedit.rel_name(st.settings.kb_dir, files[mid]), files[mid]
+    return mid, kbedit.rel_name(kb_dir, files[mid]), files[mid]
 
 
 def kb_with(kb_dir: Path, contents: dict[str, str]) -> Optional[KnowledgeBase]:
@@ -178,7 +182,7 @@ async def forms_index(request: web.Request) -> web.StreamResponse:
 
     st = state(request)
     kb = await blocking(current_kb, st.settings.kb_dir)
-    files = kbedit.municipality_files(st.settings.kb_dir)
+    files = await blocking(kbedit.municipality_files, st.settings.kb_dir)
     muns = [(mid, kb.municipalities[mid].name if kb and mid in kb.municipalities else mid) for mid in files]
     return render(request, "forms/index.html", title="Daten bearbeiten (Formulare)", active="forms",
                   municipalities=muns)
@@ -186,7 +190,7 @@ async def forms_index(request: web.Request) -> web.StreamResponse:
 
 @staff_only()
 async def municipality_page(request: web.Request) -> web.StreamResponse:
-    mid, _, _ = _file(request)
+    mid, _, _ = await _file(request)
     return await _render_page(request, mid)
 
 
@@ -195,11 +199,11 @@ async def _apply(request: web.Request, edit, preview_office: Optional[str], retr
                  values: Optional[dict[str, str]] = None) -> web.StreamResponse:
     """Apply ``edit(text) -> new text``, then preview or validate and save."""
     st = state(request)
-    mid, rel, path = _file(request)
+    mid, rel, path = await _file(request)
     form = form_of(request)
     old = await blocking(path.read_text, "utf-8")
     try:
-        new = edit(old)
+        new = await blocking(edit, old)
     except (FormError, yaml_edit.EditError) as exc:
         return await _render_page(request, mid, 422, errors=[str(exc)], values=values or {})
     if form.get("step") == "preview":
@@ -235,6 +239,8 @@ async def closure_add(request: web.Request) -> web.StreamResponse:
         reason = " ".join(str(form.get("reason") or "").split())
         if len(reason) < 3:
             raise FormError("Grund: bitte kurz angeben, warum geschlossen ist (z. B. „Krankheit“).")
+        if len(reason) > MAX_REASON:
+            raise FormError(f"Grund: bitte kürzer fassen (höchstens {MAX_REASON} Zeichen, jetzt {len(reason)}).")
         return yaml_edit.add_closure(text, office, start, until, reason)
 
     return await _apply(request, edit, office, False, values=values)
@@ -256,11 +262,13 @@ async def hours_set(request: web.Request) -> web.StreamResponse:
     form = form_of(request)
     office = str(form.get("office") or "")
 
+    values = {f"{day}:{office}": str(form.get(day) or "") for day, _ in WEEKDAYS}
+
     def edit(text: str) -> str:
         weekly = {day: parse_ranges(str(form.get(day) or ""), label) for day, label in WEEKDAYS}
         return yaml_edit.set_weekly_hours(text, office, weekly)
 
-    return await _apply(request, edit, office, False)
+    return await _apply(request, edit, office, False, values=values)
 
 
 @staff_only()
@@ -284,7 +292,8 @@ async def contact_set(request: web.Request) -> web.StreamResponse:
             raise FormError("Ort: bitte angeben.")
         return yaml_edit.set_contact(text, office, phone, email, street, postcode, city)
 
-    return await _apply(request, edit, office, False)
+    values = {f"{k}:{office}": str(form.get(k) or "") for k in ("phone", "email", "street", "postcode", "city")}
+    return await _apply(request, edit, office, False, values=values)
 
 
 @staff_only()
@@ -292,7 +301,8 @@ async def notice_set(request: web.Request) -> web.StreamResponse:
     form = form_of(request)
     office = str(form.get("office") or "") or None
     text_in = " ".join(str(form.get("text") or "").split())
-    values = {"notice:": text_in, "until:": str(form.get("until") or "")} if office is None else {}
+    values = {"notice:": text_in, "until:": str(form.get("until") or "")} if office is None else \
+        {f"notice:{office}": text_in, f"notice-until:{office}": str(form.get("until") or "")}
 
     def edit(text: str) -> str:
         until = None
@@ -324,10 +334,18 @@ async def answer_set(request: web.Request) -> web.StreamResponse:
             raise FormError(f"Beispielfragen: bitte mindestens 3 (eine je Zeile); jetzt sind es {len(questions)}.")
         if len(answer) < 10:
             raise FormError("Antwort: bitte mindestens einen ganzen Satz.")
+        if len(answer) > MAX_ANSWER:
+            raise FormError(f"Antwort: bitte kürzer fassen (höchstens {MAX_ANSWER} Zeichen, jetzt {len(answer)}); "
+                            "lange Texte lesen sich im Chat und am Telefon schlecht.")
+        too_long = [q for q in questions if len(q) > MAX_QUESTION]
+        if too_long:
+            raise FormError(f"Beispielfragen: „{too_long[0][:40]}…“ ist zu lang (höchstens {MAX_QUESTION} Zeichen).")
         return yaml_edit.upsert_local_answer(text, answer_id, questions, answer)
 
     lines = [("Bürgerin", questions[0] if questions else ""), ("Assistent", answer)]
-    return await _apply(request, edit, None, True, preview_lines=lines)
+    values = {"answer-id:": str(form.get("id") or ""), "answer-questions:": str(form.get("questions") or ""),
+              "answer-text:": str(form.get("answer") or "")}
+    return await _apply(request, edit, None, True, preview_lines=lines, values=values)
 
 
 def _story_from(form: Any) -> tuple[story_form.StoryForm, dict[str, Any]]:
@@ -357,7 +375,7 @@ async def _render_story(request: web.Request, mid: str, name: str, status: int =
 async def story_page(request: web.Request) -> web.StreamResponse:
     from assistant.curation.staff.common import current_kb
 
-    mid, _, _ = _file(request)
+    mid, _, _ = await _file(request)
     kb = await blocking(current_kb, state(request).settings.kb_dir)
     return await _render_story(request, mid, kb.municipalities[mid].name if kb else mid)
 
@@ -367,7 +385,7 @@ async def story_save(request: web.Request) -> web.StreamResponse:
     from assistant.curation.staff.common import current_kb
 
     st = state(request)
-    mid, _, _ = _file(request)
+    mid, _, _ = await _file(request)
     kb = await blocking(current_kb, st.settings.kb_dir)
     name = kb.municipalities[mid].name if kb else mid
     form = form_of(request)
@@ -376,7 +394,7 @@ async def story_save(request: web.Request) -> web.StreamResponse:
     if errors:
         return await _render_story(request, mid, name, 422, errors=errors, form=shown)
     try:
-        contents = story_form.story_files(st.settings.kb_dir, mid, sf)
+        contents = await blocking(story_form.story_files, st.settings.kb_dir, mid, sf)
     except yaml_edit.EditError as exc:
         return await _render_story(request, mid, name, 422, errors=[str(exc)], form=shown)
     if form.get("step") == "preview":

@@ -1,6 +1,7 @@
 """The inbox: what went wrong in conversations, grouped; assign an intent or dismiss."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,14 +14,7 @@ from assistant.curation.models import InboxDecision, utcnow
 from assistant.curation.pages import (
     INTENT_LABELS,
     REASON_CLASSES,
-    StaffContext,
-    csrf_field,
-    h,
-    layout,
     local_time,
-)
-from assistant.curation.pages import (
-    select as select_html,
 )
 from assistant.curation.redact import redact
 from assistant.curation.staff.common import (
@@ -33,88 +27,90 @@ from assistant.curation.staff.common import (
     domain_intents,
     flash,
     form_of,
-    html,
     intent_options,
     redirect,
     staff_only,
     state,
 )
+from assistant.curation.staff.render import render
 
-# ------------------------------------------------------------------ inbox
-
-def _conversation(item: inbox.Item, tz: ZoneInfo) -> str:
-    parts = []
-    for turn in item.before:
-        parts.append(_turn_html(turn, False))
-    parts.append(_turn_html(item.turn, True))
-    for turn in item.after:
-        parts.append(_turn_html(turn, False))
-    when = local_time(item.turn.when, tz)
-    conf = f" · Sicherheit {item.turn.confidence:.0%}" if isinstance(item.turn.confidence, (int, float)) else ""
-    return (f'<div class="conv"><p class="meta">{h(when)} · erkannt: {h(item.turn.intent or "–")}{h(conf)}</p>'
-            f'<ol>{"".join(parts)}</ol></div>')
+# ------------------------------------------------------------------ inbox (views for templates/inbox.html)
 
 
-def _turn_html(turn: inbox.Turn, focus: bool) -> str:
-    text = h(turn.display_text())
-    if focus:
-        text = f"<mark>{text}</mark>"
-    bots = "".join(f'<li class="bot"><span class="who">Assistent:</span> {h(redact(b))}</li>' for b in turn.bot_texts[:3])
-    return f'<li class="user{" focus" if focus else ""}"><span class="who">Bürger/in:</span> {text}</li>{bots}'
+@dataclass(frozen=True)
+class TurnView:
+    text: str
+    bot_texts: list[str]
 
 
-def _badges(reasons: dict[str, int]) -> str:
-    return " ".join(f'<span class="badge {REASON_CLASSES.get(k, "")}">{h(inbox.REASONS.get(k, k))}: {v}</span>'
-                    for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
+@dataclass(frozen=True)
+class ConversationView:
+    when: str
+    intent: str
+    confidence: str
+    before: list[TurnView]
+    turn: TurnView
+    after: list[TurnView]
 
 
-def _cluster_html(c: inbox.Cluster, n: int, ctx: StaffContext, intents: list[str],
-                  services: list[tuple[str, str]], tz: ZoneInfo) -> str:
-    ids = "".join(f'<input type="hidden" name="event_id" value="{i}">' for i in c.event_ids[:MAX_EVENT_IDS])
-    examples = "".join(_conversation(item, tz) for item in c.items[:3])
-    label = c.label
-    fix = ""
-    if not c.is_payload:
-        fix = (f'<form method="post" action="/staff/inbox/assign" class="fix">{csrf_field(ctx)}{ids}'
-               f'<div class="field"><label for="text-{n}">Beispielsatz (ohne persönliche Daten)</label>'
-               f'<input id="text-{n}" name="text" maxlength="300" required value="{h(label)}"></div>'
-               f'<div class="field">{select_html("intent", [("", "– bitte wählen –")] + intent_options(intents), "", "Was wollte die Person? (Absicht)", True, f"intent-{n}")}</div>'
-               f'<div class="field">{select_html("service", [("", "– keine –")] + services, "", "Leistung (optional)", False, f"service-{n}")}</div>'
-               '<button type="submit">Als Trainingsbeispiel speichern</button></form>')
-    dismiss = (f'<form method="post" action="/staff/inbox/dismiss" class="dismiss">{csrf_field(ctx)}{ids}'
-               f'<button type="submit" class="secondary">{"Nicht unser Thema" if not c.is_payload else "Erledigt – ausblenden"}</button></form>')
-    return (f'<article class="cluster" aria-labelledby="c-{n}"><h2 id="c-{n}">„{h(label)}“</h2>'
-            f'<p class="meta">{c.count}× · zuletzt {h(local_time(c.last_seen, tz))} · {_badges(dict(c.reasons))}</p>'
-            f'<details><summary>Gespräch ansehen ({min(3, c.count)} von {c.count})</summary>{examples}</details>'
-            f'<div class="actions">{fix}{dismiss}</div></article>')
+@dataclass(frozen=True)
+class BadgeView:
+    label: str
+    count: int
+    css: str
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    label: str
+    count: int
+    last_seen: str
+    badges: list[BadgeView]
+    conversations: list[ConversationView]
+    event_ids: list[int]
+    is_payload: bool
+
+
+def _turn(turn: inbox.Turn) -> TurnView:
+    return TurnView(turn.display_text(), [redact(b) for b in turn.bot_texts[:3]])
+
+
+def _conversation(item: inbox.Item, tz: ZoneInfo) -> ConversationView:
+    conf = f"{item.turn.confidence:.0%}" if isinstance(item.turn.confidence, (int, float)) else ""
+    return ConversationView(local_time(item.turn.when, tz), item.turn.intent or "–", conf,
+                            [_turn(t) for t in item.before], _turn(item.turn), [_turn(t) for t in item.after])
+
+
+def _cluster(c: inbox.Cluster, tz: ZoneInfo) -> ClusterView:
+    badges = [BadgeView(inbox.REASONS.get(k, k), v, REASON_CLASSES.get(k, ""))
+              for k, v in sorted(dict(c.reasons).items(), key=lambda kv: -kv[1])]
+    return ClusterView(c.label, c.count, local_time(c.last_seen, tz), badges,
+                       [_conversation(item, tz) for item in c.items[:3]], list(c.event_ids[:MAX_EVENT_IDS]),
+                       c.is_payload)
+
+
+def _load_inbox(st: StaffState, reason: str) -> tuple[list[ClusterView], int, int]:
+    clusters = inbox.build_inbox(st.sm, st.settings.effective_tracker_url, st.csettings.inbox_days, None,
+                                 reason or None)
+    views = [_cluster(c, st.tz) for c in clusters[:MAX_CLUSTERS]]
+    return views, len(clusters), sum(c.count for c in clusters)
 
 
 async def _render_inbox(request: web.Request, notices: list[tuple[str, str]], status: int = 200) -> web.Response:
     st = state(request)
-    ctx = ctx_of(request)
     reason = request.query.get("grund", "")
     reason = reason if reason in inbox.REASONS else ""
-    clusters = await blocking(inbox.build_inbox, st.sm, st.settings.effective_tracker_url, st.csettings.inbox_days,
-                              None, reason or None)
+    clusters, total_groups, total_messages = await blocking(_load_inbox, st, reason)
     kb = await blocking(current_kb, st.settings.kb_dir)
     services = sorted(((s, svc.name) for s, svc in kb.services.items()), key=lambda x: x[1]) if kb else []
-    intents = domain_intents(st.csettings.domain_file)
-    filters = ['<a href="/staff/inbox"' + (' aria-current="true"' if not reason else "") + ">Alle</a>"]
-    for key, label in inbox.REASONS.items():
-        cur = ' aria-current="true"' if key == reason else ""
-        filters.append(f'<a href="/staff/inbox?grund={key}"{cur}>{h(label)}</a>')
-    intro = (f'<p class="lead">Nachrichten der letzten {st.csettings.inbox_days} Tage, bei denen der Assistent nicht '
-             'sicher war, nicht weiterwusste, eine schlechte Bewertung bekam oder nach einem Menschen gefragt wurde. '
-             'Ähnliche Nachrichten sind zusammengefasst. Persönliche Daten sind ersetzt, z. B. durch [Telefon].</p>'
-             f'<p class="filters">Anzeigen: {" · ".join(filters)}</p>')
-    if not clusters:
-        body = intro + '<p class="empty">Der Eingang ist leer. Es gibt nichts zu tun.</p>'
-    else:
-        more = (f'<p class="hint">Es werden die {MAX_CLUSTERS} größten von {len(clusters)} Gruppen gezeigt.</p>'
-                if len(clusters) > MAX_CLUSTERS else "")
-        body = intro + f'<p>{len(clusters)} Gruppen, {sum(c.count for c in clusters)} Nachrichten.</p>' + more + "".join(
-            _cluster_html(c, n, ctx, intents, services, st.tz) for n, c in enumerate(clusters[:MAX_CLUSTERS]))
-    return html(layout("Eingang", body, ctx, "inbox", notices), status)
+    intents = await blocking(domain_intents, st.csettings.domain_file)
+    filters = [("/staff/inbox", "Alle", not reason)] + [
+        (f"/staff/inbox?grund={key}", label, key == reason) for key, label in inbox.REASONS.items()]
+    return render(request, "inbox.html", status, title="Eingang", active="inbox", notices=notices,
+                  days=st.csettings.inbox_days, filters=filters, clusters=clusters, total_groups=total_groups,
+                  total_messages=total_messages,
+                  intents=[("", "– bitte wählen –")] + intent_options(intents),
+                  services=[("", "– keine –")] + services)
 
 
 @staff_only()
@@ -151,7 +147,7 @@ async def inbox_assign(request: web.Request) -> web.StreamResponse:
     intent = str(form.get("intent") or "")
     service = str(form.get("service") or "") or None
     text = str(form.get("text") or "")
-    if intent not in domain_intents(st.csettings.domain_file):
+    if intent not in await blocking(domain_intents, st.csettings.domain_file):
         return await _render_inbox(request, [("error", "Bitte wählen Sie eine Absicht aus der Liste.")], 400)
     kb = await blocking(current_kb, st.settings.kb_dir)
     if service and (kb is None or service not in kb.services):

@@ -7,22 +7,18 @@ import secrets
 from aiohttp import web
 
 from assistant.curation import auth
-from assistant.curation.pages import (
-    forbidden_page,
-    login_page,
-)
 from assistant.curation.staff.common import (
     COOKIE,
     LOGIN_COOKIE,
     MESSAGES,
     NEXT,
     blocking,
-    html,
     redirect,
     safe_next,
     staff_only,
     state,
 )
+from assistant.curation.staff.render import forbidden, render
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +28,11 @@ logger = logging.getLogger(__name__)
 def _login_form(request: web.Request, error: str = "", username: str = "", status: int = 200) -> web.Response:
     token = secrets.token_urlsafe(24)
     info = MESSAGES["logged_out"][1] if request.query.get("m") == "logged_out" and not error else ""
-    resp = html(login_page(error, username, token, safe_next(request.query.get("next", "")
-                                                                 or request.get(NEXT, "")), info), status)
+    notices = [("error", error)] if error else []
+    if info:
+        notices.append(("ok", info))
+    resp = render(request, "login.html", status, title="Anmelden", notices=notices, csrf_token=token,
+                  username=username, next_url=safe_next(request.query.get("next", "") or request.get(NEXT, "")))
     resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=state(request).secure_cookies,
                     path="/staff", max_age=3600)
     return resp
@@ -57,8 +56,7 @@ async def login_post(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     request[NEXT] = str(form.get("next") or "")
     if not auth.csrf_ok(request.cookies.get(LOGIN_COOKIE), str(form.get("csrf_token") or "")):
-        return html(forbidden_page(None, "Die Sicherheitsprüfung ist fehlgeschlagen. Bitte laden Sie die "
-                                         "Anmeldeseite neu."), 403)
+        return forbidden(request, "Die Sicherheitsprüfung ist fehlgeschlagen. Bitte laden Sie die Anmeldeseite neu.")
     username = str(form.get("username") or "")[:64]
     password = str(form.get("password") or "")[:1024]
     if not st.login_limit.allow(request.remote or "unknown"):

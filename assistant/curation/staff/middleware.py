@@ -12,17 +12,17 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from assistant.curation import auth
-from assistant.curation.pages import StaffContext, forbidden_page
+from assistant.curation.pages import StaffContext
 from assistant.curation.staff.common import (
     COOKIE,
     FORM,
     STAFF,
     blocking,
-    html,
     redirect,
     required_role,
     state,
 )
+from assistant.curation.staff.render import forbidden
 
 
 @web.middleware
@@ -45,7 +45,7 @@ async def session_middleware(request: web.Request, handler) -> web.StreamRespons
     if ctx is None:
         if request.method == "GET":
             return redirect("/staff/login?" + urlencode({"next": request.path_qs}))
-        return html(forbidden_page(None, "Bitte melden Sie sich zuerst an."), 403)
+        return forbidden(request, "Bitte melden Sie sich zuerst an.")
     request[STAFF] = ctx
     response = await handler(request)
     response.headers["Cache-Control"] = "no-store"
@@ -58,8 +58,8 @@ async def csrf_middleware(request: web.Request, handler) -> web.StreamResponse:
         ctx = request[STAFF]
         form = await request.post()
         if not auth.csrf_ok(ctx.csrf, str(form.get("csrf_token") or "")):
-            return html(forbidden_page(ctx, "Die Sicherheitsprüfung ist fehlgeschlagen. Bitte laden Sie die "
-                                            "Seite neu und versuchen Sie es noch einmal."), 403)
+            return forbidden(request, "Die Sicherheitsprüfung ist fehlgeschlagen. Bitte laden Sie die Seite neu "
+                                      "und versuchen Sie es noch einmal.")
         request[FORM] = form
     return await handler(request)
 
@@ -68,7 +68,7 @@ async def csrf_middleware(request: web.Request, handler) -> web.StreamResponse:
 async def role_middleware(request: web.Request, handler) -> web.StreamResponse:
     role = required_role(request)
     if role == "admin" and STAFF in request and not request[STAFF].is_admin:
-        return html(forbidden_page(request[STAFF], "Diese Seite ist nur für die Verwaltung (Rolle admin)."), 403)
+        return forbidden(request, "Diese Seite ist nur für die Verwaltung (Rolle admin).")
     return await handler(request)
 
 

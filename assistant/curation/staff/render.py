@@ -31,3 +31,13 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
     text = environment().get_template(template).render(staff=ctx, **context)
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
+
+
+def forbidden(request: web.Request, text: str) -> web.Response:
+    """The 403 page (German text, link back to the start page)."""
+    return render(request, "forbidden.html", 403, title="Kein Zugriff", text=text)
+
+
+def macro(template: str, name: str, *args: Any) -> str:
+    """One macro of a template rendered on its own (charts in tests, fragments)."""
+    return str(getattr(environment().get_template(template).module, name)(*args))

@@ -1,6 +1,7 @@
 """Retrain, check and publish a model; roll back (admin)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -9,23 +10,17 @@ from aiohttp import web
 from sqlalchemy import select
 
 from assistant.curation.models import TrainingRun
-from assistant.curation.pages import (
-    csrf_field,
-    h,
-    layout,
-    local_time,
-    table,
-)
+from assistant.curation.pages import local_time
 from assistant.curation.staff.common import (
     StaffState,
     blocking,
     ctx_of,
     flash,
-    html,
     redirect,
     staff_only,
     state,
 )
+from assistant.curation.staff.render import render
 from assistant.curation.training import (
     STATUS_LABELS,
     STEP_LABELS,
@@ -34,47 +29,49 @@ from assistant.curation.training import (
     tail,
 )
 
-# ------------------------------------------------------------------ training (admin)
+# ------------------------------------------------------------------ training (admin; templates/training/)
 
-def _run_row(r: TrainingRun, tz: ZoneInfo) -> list[str]:
+
+@dataclass(frozen=True)
+class RunView:
+    id: int
+    kind: str
+    started: str
+    started_by: str
+    status: str
+    status_label: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PublishedView:
+    name: str
+    since: str
+
+
+def _run_view(r: TrainingRun, tz: ZoneInfo) -> RunView:
     kind = "Zurück zur vorherigen Version" if r.kind == "rollback" else "Training"
-    return [f'<a href="/staff/training/{r.id}">#{r.id}</a>', h(kind), h(local_time(r.started_at, tz)), h(r.started_by),
-            f'<span class="status status-{h(r.status)}">{h(STATUS_LABELS.get(r.status, r.status))}</span>',
-            h(r.message)]
+    return RunView(r.id, kind, local_time(r.started_at, tz), r.started_by or "", r.status,
+                   STATUS_LABELS.get(r.status, r.status), r.message or "")
+
+
+def _load_training(st: StaffState) -> dict[str, Any]:
+    with st.sm() as session:
+        runs = [_run_view(r, st.tz)
+                for r in session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(20))]
+    published = st.training.latest_published()
+    target = st.training.rollback_target()
+    return {"runs": runs, "running": any(r.status == "running" for r in runs),
+            "published": PublishedView(Path(published.model_path).name, local_time(published.finished_at, st.tz))
+            if published and published.model_path else None,
+            "rollback_target": Path(target).name if target else ""}
 
 
 @staff_only("admin")
 async def training_page(request: web.Request) -> web.StreamResponse:
-    st = state(request)
-    ctx = ctx_of(request)
-    def load() -> tuple[list, bool, Any, Any]:
-        with st.sm() as session:
-            runs = list(session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(20)))
-        return runs, any(r.status == "running" for r in runs), st.training.latest_published(), \
-            st.training.rollback_target()
-
-    runs, running, published, target = await blocking(load)
-    current = f"<code>{h(Path(published.model_path).name)}</code> (seit {h(local_time(published.finished_at, st.tz))})" \
-        if published and published.model_path else "unbekannt (noch nichts aus dem Mitarbeiterbereich veröffentlicht)"
-    start = (f'<form method="post" action="/staff/training/start" data-confirm="Training jetzt starten?">{csrf_field(ctx)}'
-             f'<button type="submit"{" disabled" if running else ""}>Neu trainieren und veröffentlichen</button></form>')
-    rollback = ""
-    if target:
-        rollback = (f'<form method="post" action="/staff/training/rollback" data-confirm="Wirklich zur vorherigen Version zurück?">'
-                    f'{csrf_field(ctx)}<p>Vorherige Version: <code>{h(Path(target).name)}</code></p>'
-                    f'<button type="submit" class="secondary"{" disabled" if running else ""}>Zurück zur vorherigen Version</button></form>')
-    body = ('<p class="lead">Neue Trainingsbeispiele und Beispielfragen wirken erst nach einem Training. Das Training '
-            'dauert einige Minuten. Danach prüfe ich die Trainingsdaten und die Testgespräche. Nur wenn beides klappt, '
-            'beantwortet das neue Modell die Fragen. Das vorherige Modell bleibt erhalten.</p>'
-            f'<p>Aktives Modell: {current}</p>'
-            + (notice_running() if running else "") + f'<div class="actions">{start}{rollback}</div>'
-            + (table(["Lauf", "Art", "Gestartet", "Von", "Status", "Ergebnis"], [_run_row(r, st.tz) for r in runs],
-                     "Letzte Läufe") if runs else ""))
-    return html(layout("Training", body, ctx, "training", flash(request)))
-
-
-def notice_running() -> str:
-    return '<p class="notice notice-ok" role="status">Gerade läuft ein Training.</p>'
+    data = await blocking(_load_training, state(request))
+    return render(request, "training/list.html", title="Training", active="training", notices=flash(request),
+                  **data)
 
 
 @staff_only("admin")
@@ -111,36 +108,30 @@ def _run_status(st: StaffState, run_id: int) -> dict[str, Any]:
     return data
 
 
-@staff_only("admin")
-async def training_detail(request: web.Request) -> web.StreamResponse:
-    st = state(request)
-    run_id = int(request.match_info["id"])
-    data = await blocking(_run_status, st, run_id)
+def _steps(data: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(key, label, state label, css class) of each step of a run."""
     steps = [("rollback", STEP_LABELS["rollback"])] if data["kind"] == "rollback" else list(STEPS)
     order = [k for k, _ in steps]
-    items = []
+    out = []
     for key, label in steps:
         if data["status"] == "published":
-            state_label, cls = "erledigt", "done"
+            state_label, css = "erledigt", "done"
         elif data["step"] == key:
-            state_label, cls = ("läuft …", "active") if data["status"] == "running" else ("fehlgeschlagen", "failed")
+            state_label, css = ("läuft …", "active") if data["status"] == "running" else ("fehlgeschlagen", "failed")
         elif data["step"] in order and order.index(key) < order.index(data["step"]):
-            state_label, cls = "erledigt", "done"
+            state_label, css = "erledigt", "done"
         else:
-            state_label, cls = "offen", "todo"
-        items.append(f'<li class="step step-{cls}" data-step="{h(key)}">{h(label)}: <span>{h(state_label)}</span></li>')
-    body = (f'<p><a href="/staff/training">← Training</a></p>'
-            f'<div id="run" data-status-url="/staff/training/{run_id}/status" data-status="{h(data["status"])}">'
-            f'<p>Lauf #{run_id}, gestartet {h(data["started_at"])} von {h(data["started_by"])}. '
-            f'Status: <strong id="run-status" class="status status-{h(data["status"])}">{h(data["status_label"])}</strong></p>'
-            f'<p id="run-message" role="status">{h(data["message"])}</p>'
-            f'<ol class="steps">{"".join(items)}</ol>'
-            '<h2>Protokoll (letzte Zeilen)</h2>'
-            f'<pre id="run-log" class="log" tabindex="0">{h(data["log"])}</pre>'
-            + ('<p class="hint" id="run-refresh">Diese Seite aktualisiert sich von selbst. '
-               f'<a href="/staff/training/{run_id}">Jetzt aktualisieren</a></p>' if data["status"] == "running" else "")
-            + '</div>')
-    return html(layout(f"Training – Lauf #{run_id}", body, ctx_of(request), "training", flash(request)))
+            state_label, css = "offen", "todo"
+        out.append((key, label, state_label, css))
+    return out
+
+
+@staff_only("admin")
+async def training_detail(request: web.Request) -> web.StreamResponse:
+    run_id = int(request.match_info["id"])
+    data = await blocking(_run_status, state(request), run_id)
+    return render(request, "training/detail.html", title=f"Training – Lauf #{run_id}", active="training",
+                  notices=flash(request), run=data, steps=_steps(data))
 
 
 @staff_only("admin")
