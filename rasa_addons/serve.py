@@ -1,11 +1,17 @@
-"""``python -m rasa_addons.serve run …``: ``rasa run`` for the scaled profile.
+"""``python -m rasa_addons.serve run …``: ``rasa run`` as both profiles start it.
 
-The only difference to the ``rasa`` command: Rasa's agent wraps every tracker store in
-``FailSafeTrackerStore`` (errors -> empty tracker on read, in-memory copy on write). That wrapper
-is skipped for a store that declares ``fail_loudly = True``
-(:class:`rasa_addons.tracker_store.StrictSQLTrackerStore`), so a database outage becomes a
-visible failed turn instead of silently lost conversations. Nothing is patched at import time;
-:func:`main` installs the change and then hands over to Rasa's own command line.
+Two differences to the ``rasa`` command, both installed by :func:`main` (nothing is patched at
+import time) before it hands over to Rasa's own command line:
+
+* Rasa's agent wraps every tracker store in ``FailSafeTrackerStore`` (errors -> empty tracker on
+  read, in-memory copy on write). That wrapper is skipped for a store that declares
+  ``fail_loudly = True`` (:class:`rasa_addons.tracker_store.StrictSQLTrackerStore`, the scaled
+  profile), so a database outage becomes a visible failed turn instead of silently lost
+  conversations. Other stores keep the wrapper.
+* Rasa validates every action server response with ``jsonschema.validate``, which checks the
+  (constant) schema itself and builds a new validator on every call: about 11 ms of a 60 ms turn
+  (docs/bench/profile-2026-12-04.md). :func:`install_cached_action_validation` builds the validator
+  once and validates each response with it - the same checks and the same error.
 """
 from __future__ import annotations
 
@@ -31,8 +37,39 @@ def install_strict_tracker_store() -> None:
     Agent._assistant_strict = True
 
 
+def install_cached_action_validation() -> None:
+    """``RemoteAction._validate_action_result`` with one prepared validator (idempotent)."""
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    if getattr(RemoteAction, "_assistant_cached_validation", False):
+        return
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)  # what jsonschema.validate does on every call, once
+    validator = cls(schema)
+
+    def _validate_action_result(self: Any, result: Any) -> bool:
+        error = best_match(validator.iter_errors(result))  # jsonschema.validate's own selection
+        if error is None:
+            return True
+        error.message += (
+            ". Failed to validate Action server response from API, "
+            "make sure your response from the Action endpoint is valid. "
+            "For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+
+    RemoteAction._validate_action_result = _validate_action_result
+    RemoteAction._assistant_cached_validation = True
+
+
 def main() -> None:
     install_strict_tracker_store()
+    install_cached_action_validation()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
