@@ -12,6 +12,11 @@ import time) before it hands over to Rasa's own command line:
   (constant) schema itself and builds a new validator on every call: about 11 ms of a 60 ms turn
   (docs/bench/profile-2026-12-04.md). :func:`install_cached_action_validation` builds the validator
   once and validates each response with it - the same checks and the same error.
+* Faster model load (:func:`install_fast_model_load`): the German spaCy pipeline is loaded once
+  per process, not once per graph node that names it (the model has two), and DIET builds its
+  weights with one *eager* training step instead of tracing a whole training graph that is
+  thrown away (the trained weights are loaded right after; prediction still runs as a traced
+  ``tf.function``). Same weights, same predictions; tests/rasa_addons/test_serve.py compares them.
 """
 from __future__ import annotations
 
@@ -67,9 +72,50 @@ def install_cached_action_validation() -> None:
     RemoteAction._assistant_cached_validation = True
 
 
+def install_fast_model_load() -> None:
+    """One spaCy load per model name and DIET's weight-building step run eagerly (idempotent)."""
+    from rasa.nlu.utils.spacy_utils import SpacyNLP
+    from rasa.utils.tensorflow.models import RasaModel
+
+    if getattr(RasaModel, "_assistant_fast_load", False):
+        return
+    spacy_load = SpacyNLP.load_model
+    loaded: dict[str, Any] = {}
+
+    def load_model(spacy_model_name: str) -> Any:
+        if spacy_model_name not in loaded:
+            loaded[spacy_model_name] = spacy_load(spacy_model_name)
+        return loaded[spacy_model_name]
+
+    SpacyNLP.load_model = staticmethod(load_model)
+
+    def load(cls: Any, model_file_name: str, model_data_example: Any, predict_data_example: Any = None,
+             finetune_mode: bool = False, *args: Any, **kwargs: Any) -> Any:
+        # rasa/utils/tensorflow/models.py RasaModel.load (Rasa 3.6.21), with run_eagerly=True for the
+        # one-example fit that only gives the weights their shapes
+        import tensorflow as tf
+        from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+        from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+
+        model = cls(*args, **kwargs)
+        learning_rate = kwargs.get("config", {}).get(LEARNING_RATE, 0.001)
+        run_eagerly = kwargs.get("config", {}).get(RUN_EAGERLY)
+        model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate), run_eagerly=True)
+        model.fit(RasaBatchDataGenerator(model_data_example, batch_size=1), verbose=False)
+        model._run_eagerly = run_eagerly  # prediction: a traced tf.function unless configured otherwise
+        model.load_weights(model_file_name)
+        if not finetune_mode and predict_data_example:
+            model.run_inference(predict_data_example)  # trace the prediction graph now, not at the first message
+        return model
+
+    RasaModel.load = classmethod(load)
+    RasaModel._assistant_fast_load = True
+
+
 def main() -> None:
     install_strict_tracker_store()
     install_cached_action_validation()
+    install_fast_model_load()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
