@@ -41,3 +41,16 @@ def test_spacy_pipeline_loads_once(check: dict) -> None:
 def test_sqlite_tracker_store_pragmas(check: dict) -> None:
     assert check["pragmas"] == {"journal_mode": "wal", "synchronous": 1, "busy_timeout": 10000}
     assert check["pool"] == "QueuePool"
+
+
+def test_fast_model_load_parses_exactly_as_rasa_does(tmp_path: Path) -> None:
+    model = ROOT / "models" / "current.tar.gz"
+    if not RASA_PY.exists() or not model.exists():
+        pytest.skip("Rasa environment or trained model missing (make install train)")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
+    proc = subprocess.run([str(RASA_PY), str(Path(__file__).with_name("rasa_model_load_check.py")), str(model)],
+                          capture_output=True, text=True, timeout=900, env=env, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["fast"] == result["plain"]
+    assert {r[1] for r in result["fast"]} >= {"ask_documents", "greet", "deny"}  # a real model answered
