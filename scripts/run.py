@@ -11,6 +11,7 @@ Usage: .venv/app/bin/python scripts/run.py [--model models/current.tar.gz] [--ex
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -143,9 +144,10 @@ def main() -> int:
     pid_file = var / f"run-pids-{args.web_port}.json"
 
     def write_pids() -> None:
-        import json
-
         pid_file.write_text(json.dumps({n: p.pid for n, p in by_name.items()}))
+
+    # the Rasa processes, for tests and tools (the web server gets them as ASSISTANT_RASA_SHARD_URLS)
+    (var / f"rasa-urls-{args.web_port}.json").write_text(json.dumps(rasa_urls))
 
     envs = {"actions": dict(e, **keep_alive), **{name: rasa_env for name in rasa_names}}
 
