@@ -118,13 +118,39 @@ async def run_long(url: str, convs: list[list[str]], n_turns: int, web: bool = F
             "median_101_120_ms": 1000 * statistics.median(lat[100:120])}
 
 
+def cpu_seconds(pid_file: Path | None) -> dict[str, float]:
+    """CPU seconds (user + system) each process of a run.py stack has used so far, from
+    ``/proc/<pid>/stat``: unlike latencies, barely affected by other work on a shared machine."""
+    if pid_file is None or not pid_file.is_file():
+        return {}
+    import json
+
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for name, pid in json.loads(pid_file.read_text()).items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[name] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return out
+
+
+def cpu_line(before: dict[str, float], after: dict[str, float], turns: int) -> str:
+    if not before or not after or not turns:
+        return ""
+    per = {n: 1000 * (after[n] - before.get(n, 0.0)) / turns for n in after}
+    return ("   CPU per turn: " + ", ".join(f"{n} {v:.1f} ms" for n, v in per.items())
+            + f", total {sum(per.values()):.1f} ms")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def start_stack(extra_args: list[str]) -> tuple[subprocess.Popen, str, str, float]:
+def start_stack(extra_args: list[str]) -> tuple[subprocess.Popen, str, str, float, Path]:
     var = Path(tempfile.mkdtemp(prefix="bench-load-"))
     ports = {"rasa": free_port(), "action": free_port(), "web": free_port()}
     env = dict(os.environ, ASSISTANT_VAR_DIR=str(var), ASSISTANT_DATABASE_URL=f"sqlite:///{var / 'assistant.db'}",
@@ -154,7 +180,7 @@ def start_stack(extra_args: list[str]) -> tuple[subprocess.Popen, str, str, floa
             if time.monotonic() - t0 > 400:
                 raise SystemExit("stack not ready after 400 s") from None
             time.sleep(0.5)
-    return proc, url, f"http://127.0.0.1:{ports['web']}", time.monotonic() - t0
+    return proc, url, f"http://127.0.0.1:{ports['web']}", time.monotonic() - t0, var / f"run-pids-{ports['web']}.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,27 +194,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--concurrency", type=int, nargs="*", default=[1, 20])
     ap.add_argument("--long-turns", type=int, default=120)
     ap.add_argument("--conversations", type=int, default=400)
+    ap.add_argument("--pids", type=Path, help="run-pids-<web port>.json of a running run.py stack (CPU per turn)")
     ap.add_argument("run_args", nargs="*", help="extra arguments for scripts/run.py (after --)")
     args = ap.parse_args(argv)
     convs = conversations(args.conversations)
     proc = None
+    pid_file = args.pids
     if args.rasa_url or args.web_url:
         web = bool(args.web_url)
         url = (args.web_url or args.rasa_url).rstrip("/")
     else:
-        proc, rasa_url, web_url, ready = start_stack(args.run_args)
+        proc, rasa_url, web_url, ready, pid_file = start_stack(args.run_args)
         web = args.target == "web"
         url = web_url if web else rasa_url
         print(f"stack ready after {ready:.1f} s (scripts/run.py start until the web server's /healthz and Rasa answer)")
+        started = cpu_seconds(pid_file)
+        if started:
+            print("   CPU until ready: " + ", ".join(f"{n} {v:.1f} s" for n, v in started.items()))
     print(f"turns sent to {'the web server (/api/chat)' if web else 'Rasa (REST channel)'} at {url}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     try:
         asyncio.run(run_concurrent(url, convs[:5], 2, 5, web))  # warm-up
         print(f"{'residents':>9} {'turns':>6} {'errors':>6} {'turns/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
         for c in args.concurrency:
+            before = cpu_seconds(pid_file)
             r = asyncio.run(run_concurrent(url, convs, c, args.seconds, web))
             print(f"{c:>9} {r['turns']:>6} {r['errors']:>6} {r['turns_per_s']:>8.1f} {r['p50_ms']:>8.1f} "
-                  f"{r['p95_ms']:>8.1f}")
+                  f"{r['p95_ms']:>8.1f}" + cpu_line(before, cpu_seconds(pid_file), r["turns"]))
         if args.long_turns >= 105:
             r = asyncio.run(run_long(url, convs, args.long_turns, web))
             print(f"{args.long_turns}-turn conversation: median turns 1-10 {r['median_1_10_ms']:.1f} ms, "
