@@ -14,6 +14,19 @@ from rasa_sdk.endpoint import create_argument_parser, run
 from assistant.redaction import install_log_redaction
 
 
+def warm_up() -> None:
+    """Load the knowledge base before the server listens, so the first resident's turn does not
+    pay for it (on a fresh database that is the whole kb/ folder: YAML, validation, SQLite).
+    A failure is logged, not fatal: the actions report it on their own turn."""
+    logger = logging.getLogger(__name__)
+    try:
+        from assistant.kb.provider import get_kb
+
+        get_kb()
+    except Exception:  # noqa: BLE001 - the server must still start and answer /health
+        logger.exception("knowledge base could not be loaded at start-up")
+
+
 def main() -> None:
     args = create_argument_parser().parse_args()
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
@@ -23,6 +36,7 @@ def main() -> None:
     utils.update_sanic_log_level()
     install_log_redaction()
     install_log_redaction(sdk_logger)
+    warm_up()
     run(args.actions, args.port, args.cors, args.ssl_certificate, args.ssl_keyfile, args.ssl_password,
         args.auto_reload)
 

@@ -117,6 +117,14 @@ class Settings(BaseSettings):
     # scaled profile: every Rasa replica directly (not the load balancer); staff publish loads the
     # new model into each of them. Empty: just rasa_url.
     rasa_replica_urls_raw: str = Field("", validation_alias="ASSISTANT_RASA_REPLICA_URLS")
+    # embedded profile: how many Rasa processes scripts/run.py starts (one per core is the point;
+    # conversations are split by a stable hash of the sender, assistant/rasa_routing.py)
+    rasa_processes: int = 2
+    # the Rasa processes the web server and the Telegram bridge split conversations between
+    # (comma-separated base URLs; scripts/run.py sets it). Empty: just rasa_url.
+    rasa_shard_urls_raw: str = Field("", validation_alias="ASSISTANT_RASA_SHARD_URLS")
+    # per Rasa process: query embeddings of the semantic layer kept by text (0 = no cache)
+    semantic_cache_size: int = 2048
     # the action server(s) the deep health check asks (comma-separated base URLs); empty: no check
     action_server_urls_raw: str = Field("", validation_alias="ASSISTANT_ACTION_SERVER_URLS")
     # said to residents when a turn cannot be answered or stored ("Gerade gibt es eine Störung ...")
@@ -161,6 +169,11 @@ class Settings(BaseSettings):
     _paths = field_validator("kb_dir", "var_dir", "whisper_model_dir", "local_dialogue_data_dir", "training_domain_dir",
                              mode="before")(
         classmethod(lambda cls, v: _under_root(v)))
+
+    @field_validator("rasa_processes")
+    @classmethod
+    def _at_least_one_process(cls, v: int) -> int:
+        return max(1, v)
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
@@ -208,6 +221,12 @@ class Settings(BaseSettings):
     def rasa_replica_urls(self) -> tuple[str, ...]:
         """Every Rasa server a new model must reach (ASSISTANT_RASA_REPLICA_URLS, else rasa_url)."""
         urls = tuple(u.strip().rstrip("/") for u in self.rasa_replica_urls_raw.split(",") if u.strip())
+        return urls or (self.rasa_url.rstrip("/"),)
+
+    @property
+    def rasa_shard_urls(self) -> tuple[str, ...]:
+        """The Rasa processes conversations are split between (ASSISTANT_RASA_SHARD_URLS, else rasa_url)."""
+        urls = tuple(u.strip().rstrip("/") for u in self.rasa_shard_urls_raw.split(",") if u.strip())
         return urls or (self.rasa_url.rstrip("/"),)
 
     @property

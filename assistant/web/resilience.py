@@ -54,6 +54,9 @@ async def health(http: aiohttp.ClientSession, settings: Settings, deep: bool) ->
     Rasa without it reports only ``rasa``), and every configured action server's /health."""
     base = settings.rasa_url.rstrip("/")
     checks: dict[str, Any] = {"rasa": (await _get(http, base + "/"))[0]}
+    # embedded profile with several Rasa processes: each one (rasa_2, rasa_3, ...)
+    for i, url in enumerate(u for u in settings.rasa_shard_urls if u != base):
+        checks[f"rasa_{i + 2}"] = (await _get(http, url + "/"))[0]
     if deep and checks["rasa"]:
         ok, body = await _get(http, base + "/webhooks/rest/ready")
         if isinstance(body, dict) and isinstance(body.get("checks"), dict):

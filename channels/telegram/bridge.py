@@ -73,7 +73,7 @@ class Bridge:
                  kb_loader: Optional[Callable[[], Any]] = None) -> None:
         self.settings = settings
         self.state = state or BridgeState(settings.effective_state_path)
-        self.rasa = rasa or RasaClient(settings.rasa_url, settings.rasa_timeout)
+        self.rasa = rasa or RasaClient(settings.rasa_urls or settings.rasa_url, settings.rasa_timeout)
         self.tz = ZoneInfo(settings.timezone)
         self._sessionmaker = sessionmaker
         self._kb_loader = kb_loader

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, Union
 
 import aiohttp
+
+from assistant.rasa_routing import candidates
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +46,12 @@ class RasaNoAnswer(RasaError):
 class RasaClient:
     """Forwards one message per call and returns Rasa's bot messages."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
-        self.url = base_url.rstrip("/") + "/webhooks/rest/webhook"
+    def __init__(self, base_url: Union[str, Sequence[str]], timeout: float = 30.0) -> None:
+        # several Rasa processes (embedded profile): each chat always goes to the same one
+        # (assistant/rasa_routing.py); the others only when it refuses the connection
+        bases = [base_url] if isinstance(base_url, str) else list(base_url)
+        self.urls = [b.rstrip("/") + "/webhooks/rest/webhook" for b in bases]
+        self.url = self.urls[0]
         self.timeout = timeout
         self._session: Optional[aiohttp.ClientSession] = None
 
@@ -65,12 +71,7 @@ class RasaClient:
         assert self._session is not None
         body = {"sender": sender, "message": message, "input_channel": INPUT_CHANNEL}
         try:
-            async with self._session.post(self.url, json=body) as resp:
-                if resp.status >= 500 or resp.status in (408, 429):
-                    raise RasaUnavailable(f"Rasa answered HTTP {resp.status}")
-                if resp.status >= 400:
-                    raise RasaError(f"Rasa answered HTTP {resp.status}")
-                data = await resp.json(content_type=None)
+            data = await self._post_to_owner(sender, body)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise RasaUnavailable(f"Rasa not reachable: {type(exc).__name__}: {exc}") from exc
         except ValueError as exc:  # invalid JSON
@@ -81,3 +82,20 @@ class RasaClient:
         if not messages:
             raise RasaNoAnswer("Rasa answered without a message")
         return messages
+
+    async def _post_to_owner(self, sender: str, body: dict[str, Any]) -> Any:
+        assert self._session is not None
+        urls = candidates(sender, self.urls)
+        for i, url in enumerate(urls):
+            try:
+                async with self._session.post(url, json=body) as resp:
+                    if resp.status >= 500 or resp.status in (408, 429):
+                        raise RasaUnavailable(f"Rasa answered HTTP {resp.status}")
+                    if resp.status >= 400:
+                        raise RasaError(f"Rasa answered HTTP {resp.status}")
+                    return await resp.json(content_type=None)
+            except aiohttp.ClientConnectorError:
+                # nothing was sent: the next process may take the turn
+                if i == len(urls) - 1:
+                    raise
+        raise RasaUnavailable("no Rasa URL")

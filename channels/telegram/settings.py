@@ -26,6 +26,8 @@ class BridgeSettings:
     token: str
     rasa_url: str
     var_dir: Path
+    #: every Rasa process of the embedded profile (ASSISTANT_RASA_SHARD_URLS); empty: rasa_url only
+    rasa_urls: tuple[str, ...] = ()
     timezone: str = "Europe/Berlin"
     retention_days: int = 14
     outage_phone: str = ""
@@ -57,6 +59,7 @@ class BridgeSettings:
         return cls(
             token=t.bot_token,
             rasa_url=s.rasa_url,
+            rasa_urls=s.rasa_shard_urls,
             var_dir=s.var_dir,
             timezone=s.timezone,
             retention_days=s.appointment_retention_days,

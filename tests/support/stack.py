@@ -95,6 +95,11 @@ class EmbeddedStack:
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
 
+    @property
+    def pid_file(self) -> Path:
+        """``scripts/run.py``'s record of its children's PIDs (for CPU accounting)."""
+        return self.var_dir / f"run-pids-{self.web_port}.json"
+
 
 def embedded_env(var: Path, web_port: int, *, token: str | None = None, kb_dir: Path | None = None,
                  extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -116,7 +121,8 @@ def embedded_stack(var: Path, *, token: str | None = None, kb_dir: Path | None =
                    extra_env: Mapping[str, str] | None = None, run_args: Sequence[str] = (),
                    ports: tuple[int, int, int] | None = None, rasa_timeout: float = 400) -> Iterator[EmbeddedStack]:
     """Start ``scripts/run.py`` with its databases in ``var`` and yield once Rasa and the web server
-    answer (Rasa's ``/`` is open; ``/status`` needs the API token). Logs go to ``var/run.log``. Stops the
+    answer (Rasa's ``/`` is open; ``/status`` needs the API token) and the web server's readiness
+    ``/healthz`` says every Rasa process does. Logs go to ``var/run.log``. Stops the
     whole process group on exit."""
     var.mkdir(parents=True, exist_ok=True)
     rasa_port, action_port, web_port = ports or (free_port(), free_port(), free_port())
@@ -132,6 +138,7 @@ def embedded_stack(var: Path, *, token: str | None = None, kb_dir: Path | None =
     try:
         wait_http(f"{stack.rasa_url}/", rasa_timeout, proc)
         wait_http(f"{stack.web_url}/livez", 60, proc)
+        wait_http(f"{stack.web_url}/healthz", rasa_timeout, proc)  # every Rasa process answers
         stack.ready_seconds = time.monotonic() - start
         yield stack
     finally:
