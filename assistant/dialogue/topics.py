@@ -22,6 +22,10 @@ OFFICE_TOPICS = ("office", "opening_hours", "directions", "phone", "access")
 POPULAR_SERVICES = ("personalausweis", "reisepass", "wohnsitz_anmelden", "kfz_zulassung", "hund_anmelden",
                     "fuehrungszeugnis")
 
+# "wo müssen wir hin", "geht das alles im Rathaus", "geht beides am gleichen Ort": where, not how to get there
+WHERE_RE = re.compile(r"\bwo (muss|muess|soll|kann|koenn)\w* (\w+ ){0,2}hin$|\bgeht (das|beides|alles) (alles |beides )?"
+                      r"(im|beim|in der|am|an einem)\b|\b(am|an einem|an einer) (gleichen|selben|einen?) (ort|stelle)\b")
+
 # words that name what a message asks, for follow-ups and unsure NLU ("und was kostet das", "kostet?")
 TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
     ("access", re.compile(r"\b(rollstuhl\w*|rollator|barrierefrei\w*|stufen\w*|treppe\w*|aufzug|fahrstuhl|"
@@ -33,6 +37,7 @@ TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
     ("opening_hours", re.compile(r"\b(offen|auf hat|aufhat|hat \w+ auf|haben \w+ auf|geoeffnet|oeffnungszeit\w*|"
                                  r"oeffnet|sprechzeit\w*|wochenende|samstags?|sonntags?|wann hat|wann haben|"
                                  r"wann denn|wann kommt|wann ist \w+ (da|auf|offen)|opening|hours|zu\b)\b")),
+    ("office", WHERE_RE),
     ("directions", re.compile(r"\b(hinkomm\w*|hinfahr\w*|komm\w* ich|wie komm\w*|anfahrt|mit dem bus|bus|"
                               r"fahr\w* da|ohne auto|haltestelle|hin$)\b")),
     ("office", re.compile(r"\b(wo ist|wo sind|wo finde|wo muss|wo geh\w*|wo kann|wo gebe|wo mach\w*|wohin|adresse|"
@@ -40,6 +45,9 @@ TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
     ("documents", re.compile(r"\b(unterlagen|mitbringen|mitnehmen|dokumente?|papiere|liste|brauch\w* ich)\b")),
     ("booking", re.compile(r"\b(termin\w*)\b")),
 ]
+
+
+TOPIC_PATTERNS = dict(TOPIC_WORDS)
 
 
 def topic_from_words(text: str) -> Optional[str]:
@@ -355,6 +363,7 @@ def _hits(question: set[str], sentence: str) -> int:
     n = 0
     for q in question:
         if any(w == q or (len(q) >= 5 and len(w) >= 5 and (w.startswith(q[:5]) or q.startswith(w[:5])))
+               or (len(q) >= 5 and w.endswith(q)) or (len(w) >= 5 and q.endswith(w))  # "fahren" ~ "hinfahren"
                for w in words):
             n += 1
     return n
@@ -385,6 +394,45 @@ def local_details(env: Env, subject: Subject, text: str) -> Optional[Reply]:
     return Reply("utter_local_answer", " ".join(picked)) if picked else None
 
 
+DEADLINE_RE = re.compile(r"\b(bis wann|frist\w*|stichtag\w*|spaetestens|wie lange (hab|habe|haben|hat|habt)\w* "
+                         r"(\w+ )?zeit|wie ?viel zeit|wann muss ich \w* ?(den|die|das|ihn|es|sie)? ?"
+                         r"(umtauschen|anmelden|abmelden|beantragen|melden))\b")
+YEAR_RANGE_RE = re.compile(r"\baus (\d{4})(?: bis (?:\d{1,2}\.\d{1,2}\.)?(\d{4}))?")
+
+
+def deadline_reply(ctx: Context, text: str) -> Optional[Reply]:
+    """'bis wann muss ich den Führerschein von 2003 umtauschen', 'wie lange hab ich Zeit für den Antrag':
+    the service's deadline; with a year in the question, the fixed date that applies to it."""
+    if not ctx.service:
+        return None
+    from assistant import formatting
+
+    svc = ctx.eff().service
+    deadline = svc.deadline
+    if deadline is None:
+        return None
+    buttons = services.next_step_buttons(ctx, "")
+    for year in (int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", text)):
+        for due in deadline.dates:
+            m = YEAR_RANGE_RE.search(due.applies_to or "")
+            if m and int(m.group(1)) <= year <= int(m.group(2) or m.group(1)):
+                return Reply("utter_howto", f"{svc.short_name}: Für {due.applies_to} gilt die Frist bis "
+                                            f"{formatting.date_long(due.date)}.", buttons)
+    return Reply("utter_howto", f"{svc.short_name} – Frist: {' '.join(deadline.text.split())}", buttons)
+
+
+# "wie läuft das ab", "wie geht das": the procedure itself, not a detail of it
+HOWTO_GENERIC = {"laeuft", "ablauf", "ab", "funktioniert", "funktionieren", "machen", "mache", "beantragen", "beantrage",
+                 "antrag", "vorgehen", "erledigen", "geht", "schritte", "genau", "ich", "das", "dafuer", "jetzt",
+                 "alles", "weiter", "dann", "tun"}
+
+
+def is_detail_question(text: str) -> bool:
+    """Does a how-to question ask about a detail ("muss ich da ne Prüfung machen") rather than the
+    procedure ("wie läuft das ab")?"""
+    return bool(content_words(text) - HOWTO_GENERIC)
+
+
 DURATION_RE = re.compile(r"\b(wie lange|dauert|dauer|wann (bekomm|krieg|ist \w+ fertig)|bearbeitungszeit|wochen)\b")
 
 
@@ -396,6 +444,8 @@ def service_details(env: Env, ctx: Context, text: str) -> Optional[Reply]:
     eff = ctx.eff()
     svc = eff.service
     norm = normalize(text)
+    if DEADLINE_RE.search(norm) and svc.deadline is not None:
+        return deadline_reply(ctx, text)
     if DURATION_RE.search(norm) and svc.processing_time:
         return Reply("utter_howto", f"{svc.short_name}: {svc.processing_time}", services.next_step_buttons(ctx, ""))
     pool: list[str] = []
