@@ -142,6 +142,11 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
             return "fees_age"  # "ich bin 45" after the fees: the fee of that age group
         if _follows_out_of_scope(state, turn, requested, words_topic):
             return "out_of_scope_again"  # "wen kann ich da anrufen" after "that is not the municipality's job"
+        if turn.follow_up and not turn.services and not turn.office_id and state.last_topic == "fees" and \
+                requested in ("continue", "clarify") and not words_topic and state.service:
+            return "fees"  # "und für meine zwei Kinder?" after the fees
+        if not turn.services and not turn.office_id and state.service and _asks_detail(turn, requested, norm):
+            return "details"  # "wie viel gibt es pro Kind", "wie viel darf das sein", "wie erfahr ich den Termin"
         if requested == "out_of_scope" and (not turn.services or out_of_scope.pointer(turn.text)) and \
                 life_events.detect_event(env.kb, turn.text):
             return "life_event"  # "muss ich der Krankenkasse Bescheid sagen, wenn ich umziehe"
@@ -219,6 +224,8 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         # the NLU's topic, unless the words clearly ask another one of a follow-up
         if requested == "office" and words_topic in ("phone", "opening_hours", "directions", "access"):
             return words_topic
+        if requested in topics.OFFICE_TOPICS and (turn.service or state.service) and topics.VISIT_RE.search(norm):
+            return "online"  # "und muss ich da hin?": can it be done without going there
         if requested in topics.SERVICE_TOPICS and words_topic == "office" and topics.WHERE_RE.search(norm):
             return "office"  # "geht das alles im Rathaus" read as a how-to question
         if requested in ("opening_hours", "directions") and words_topic in ("phone", "access"):
@@ -236,6 +243,17 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
                                                                         normalize(turn.text)):
         return "phone"
     return requested
+
+
+def _asks_detail(turn: Turn, requested: str, norm: str) -> bool:
+    """A detail of the service talked about that no topic answer covers."""
+    if requested == "out_of_scope":
+        return not out_of_scope.pointer(turn.text) and bool(topics.content_words(turn.text))
+    if requested == "fees":
+        return bool(topics.QUANTITY_RE.search(norm))
+    if requested == "booking":
+        return bool(topics.INFORMED_RE.search(norm))
+    return False
 
 
 LIFE_EVENT_MENU_RE = re.compile(r"\b(lebenslage\w*|lebensereignis\w*|was muss ich (alles )?(tun|machen|erledigen|"
@@ -335,14 +353,17 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
             return reply or topics.local_followup(env, subject, topic)
         return topics.local_details(env, subject, turn.text)
     if subject.kind == SUBJECT_TRANSPORT and subject.transport and not turn.office_id and \
-            topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else", "human") and \
+            topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else", "human", "howto", "booking") and \
             (turn.short or turn.reference or turn.follow_up or topic != "human"):
         ctx = env.context(state, municipality=turn.municipality)
         return topics.transport_reply(env, ctx, subject.transport, topic)
     if topic != "fees" and subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
             (state.last_topic == "directions" or turn.transport) and topics.DEPARTURE_RE.search(normalize(turn.text)):
         ctx = env.context(state, service=subject.service, office_id=subject.office_id)
-        return topics.departures_reply(env, ctx, turn.municipality)
+        reply = topics.departures_reply(env, ctx, turn.municipality)
+        if reply is not None:
+            state.last_topic = "directions"  # "und wann fährt der zurück?" next
+        return reply
     if topic in ("clarify", "what_else", "howto") and (state.service or subject.service):
         ctx = env.context(state, service=state.service or subject.service)
         if topic == "howto" and not topics.DURATION_RE.search(normalize(turn.text)):
@@ -363,6 +384,22 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
     if topic != "out_of_scope" or not (turn.services or (not turn.is_payload and out_of_scope.pointer(turn.text))):
         reply = _follow_up(env, state, turn, topic)
         if reply is not None:
+            out.add(reply)
+            return
+    if topic == "details":
+        ctx = env.context(state)
+        reply = topics.service_details(env, ctx, turn.text)
+        if reply is None:
+            out.add(out_of_scope.reply(env, state, turn))
+            return
+        out.add(reply)
+        state.subject = Subject(SUBJECT_SERVICE, "howto", service=ctx.service, municipality=ctx.municipality)
+        state.fallback_count = 0
+        return
+    if topic == "fees" and not turn.services and state.last_topic == "fees" and state.service and turn.follow_up \
+            and not turn.is_payload and len(turn.words) <= 8:
+        reply = topics.fee_detail(env.context(state), turn.text)
+        if reply is not None:  # "und für meine zwei Kinder?" after the fees
             out.add(reply)
             return
     if topic == "fees_age":

@@ -38,9 +38,13 @@ TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
                                  r"oeffnet|sprechzeit\w*|wochenende|samstags?|sonntags?|wann hat|wann haben|"
                                  r"wann denn|wann kommt|wann ist \w+ (da|auf|offen)|opening|hours|zu\b)\b")),
     ("office", WHERE_RE),
+    # "muss ich da hin", "muss ich persönlich vorbeikommen": can it be done without a visit
+    ("online", re.compile(r"\bmuss ich (da |dort |persoenlich |selbst |selber )?(hin|vorbei\w*|hingehen|erscheinen)\b|"
+                          r"\bpersoenlich (erscheinen|hin|vorbei\w*)\b")),  # = VISIT_RE
     ("directions", re.compile(r"\b(hinkomm\w*|hinfahr\w*|komm\w* ich|wie komm\w*|anfahrt|mit dem bus|bus|"
                               r"fahr\w* da|ohne auto|haltestelle|hin$)\b")),
-    ("office", re.compile(r"\b(wo ist|wo sind|wo finde|wo muss|wo geh\w*|wo kann|wo gebe|wo mach\w*|wohin|adresse|"
+    ("office", re.compile(r"\b(wo ist|wo sind|wo finde|wo muss|wo beantrag\w*|wo stell\w*|wo reich\w*|wo bekomm\w*|"
+                          r"wo krieg\w*|wo meld\w*|wo geh\w*|wo kann|wo gebe|wo mach\w*|wohin|adresse|"
                           r"zustaendig\w*|welches amt|wo genau|wo$|und wo|wo\?|ort|selben stelle|gleichen stelle)\b")),
     ("documents", re.compile(r"\b(unterlagen|mitbringen|mitnehmen|dokumente?|papiere|liste|brauch\w* ich)\b")),
     ("booking", re.compile(r"\b(termin\w*)\b")),
@@ -394,7 +398,9 @@ def local_details(env: Env, subject: Subject, text: str) -> Optional[Reply]:
     return Reply("utter_local_answer", " ".join(picked)) if picked else None
 
 
-DEADLINE_RE = re.compile(r"\b(bis wann|frist\w*|stichtag\w*|spaetestens|wie lange (hab|habe|haben|hat|habt)\w* "
+DEADLINE_RE = re.compile(r"\b(darf (ich|man) (\w+ ){0,3}(im|ab|bis) (sommer|winter|fruehling|fruehjahr|herbst|"
+                         r"januar|februar|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)|"
+                         r"wann darf (ich|man)|bis wann|frist\w*|stichtag\w*|spaetestens|wie lange (hab|habe|haben|hat|habt)\w* "
                          r"(\w+ )?zeit|wie ?viel zeit|wann muss ich \w* ?(den|die|das|ihn|es|sie)? ?"
                          r"(umtauschen|anmelden|abmelden|beantragen|melden))\b")
 YEAR_RANGE_RE = re.compile(r"\baus (\d{4})(?: bis (?:\d{1,2}\.\d{1,2}\.)?(\d{4}))?")
@@ -419,6 +425,18 @@ def deadline_reply(ctx: Context, text: str) -> Optional[Reply]:
                 return Reply("utter_howto", f"{svc.short_name}: Für {due.applies_to} gilt die Frist bis "
                                             f"{formatting.date_long(due.date)}.", buttons)
     return Reply("utter_howto", f"{svc.short_name} – Frist: {' '.join(deadline.text.split())}", buttons)
+
+
+def fee_detail(ctx: Context, text: str) -> Optional[Reply]:
+    """'und für meine zwei Kinder?' after the fees: the fee lines that match the question."""
+    if not ctx.service:
+        return None
+    eff = ctx.eff()
+    lines = [services.fee_text(f) + "." + (f" {f.note.strip()}" if f.note else "") for f in eff.fees]
+    picked = best_sentences(text, lines, minimum=1, limit=2)
+    if not picked:
+        return None
+    return Reply("utter_fees", f"{eff.service.short_name}: " + " ".join(picked), services.next_step_buttons(ctx, "fees"))
 
 
 # "wie läuft das ab", "wie geht das": the procedure itself, not a detail of it
@@ -466,10 +484,23 @@ def service_details(env: Env, ctx: Context, text: str) -> Optional[Reply]:
         pool += split_sentences(svc.online.what)
     if svc.online.reason_not_online:
         pool += split_sentences(svc.online.reason_not_online)
-    picked = best_sentences(text, pool, minimum=1, limit=2)
+    cued = [sent for cue, answer in DETAIL_CUES if cue.search(norm) for sent in pool if answer.search(normalize(sent))]
+    picked = cued[:2] or best_sentences(text, pool, minimum=1, limit=2)
     if not picked:
         return None
     return Reply("utter_howto", f"{svc.short_name}: " + " ".join(picked), services.next_step_buttons(ctx, ""))
+
+
+QUANTITY_RE = re.compile(r"\b(wie ?viel\w* (darf|duerfen|kann|koennen|passt|passen)|wie gross|welche menge|"
+                         r"wie ?viele (sachen|teile|stueck))\b")
+INFORMED_RE = re.compile(r"\b(erfahr\w*|mitgeteilt|benachrichtig\w*|bescheid (bekomm|krieg)\w*)\b")
+# a kind of question and what a sentence that answers it contains
+DETAIL_CUES: list[tuple[re.Pattern, re.Pattern]] = [
+    (QUANTITY_RE, re.compile(r"\b\d+([,.]\d+)? ?(kubikmeter|m3|stueck|teile|kg|kilo\w*|liter|tonnen|meter)\b")),
+    (INFORMED_RE, re.compile(r"\b(per post|per e ?mail|per brief|schriftlich|per sms|bescheid)\b")),
+]
+VISIT_RE = re.compile(r"\bmuss ich (da |dort |persoenlich |selbst |selber )?(hin|vorbei\w*|hingehen|erscheinen)\b|"
+                      r"\bpersoenlich (erscheinen|hin|vorbei\w*)\b")
 
 
 DEPARTURE_RE = re.compile(r"\b(faehrt|fahren|fahrt|zurueck|rueckfahrt|abfahrt\w*|wann geht|hinfahrt|uhrzeit\w*|"
