@@ -161,9 +161,9 @@ def named_verb(words: list[str]) -> Optional[str]:
 
 
 SIBLINGS = {"abmeld": {"kfz_zulassung": "kfz_abmeldung", "wohnsitz_anmelden": "wohnsitz_abmelden",
-                       "gewerbe_anmelden": "gewerbe_abmelden"},
+                       "gewerbe_anmelden": "gewerbe_abmelden", "hund_anmelden": "hund_abmelden"},
             "anmeld": {"kfz_abmeldung": "kfz_zulassung", "wohnsitz_abmelden": "wohnsitz_anmelden",
-                       "gewerbe_abmelden": "gewerbe_anmelden"}}
+                       "gewerbe_abmelden": "gewerbe_anmelden", "hund_abmelden": "hund_anmelden"}}
 CAR_SERVICES = {"kfz_zulassung", "kfz_abmeldung"}
 
 
@@ -292,12 +292,12 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
         found = found or (resolve_service(kb, cleaned) if cleaned.strip() else None)
         if found and found not in negated:
             ordered.append(found)
-    if not ordered and not payload:
-        gone = NO_LONGER_RE.search(normalize(text))
-        if gone:  # "ich hab kein Auto mehr", "wir haben keinen Hund mehr": the deregistration
-            target = NO_LONGER[gone.group(2)]
-            if target in kb.services:
-                ordered.append(target)
+    gone = NO_LONGER_RE.search(norm) if not payload else None
+    if gone and NO_LONGER[gone.group(2)] in kb.services:  # "kein Auto mehr", "keinen Hund mehr": the deregistration
+        target = NO_LONGER[gone.group(2)]
+        registering = SIBLINGS["anmeld"].get(target)
+        if not ordered or ordered == [registering]:
+            ordered = [target]
     turn.services = ordered
     turn.negated_services = negated
 
