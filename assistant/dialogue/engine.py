@@ -140,6 +140,9 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         if turn.age is not None and not turn.services and state.last_topic == "fees" and \
                 (state.services or state.service):
             return "fees_age"  # "ich bin 45" after the fees: the fee of that age group
+        if state.last_topic == "directions" and turn.weekend and turn.short and not turn.services and \
+                not turn.office_id and state.subject and state.subject.kind == SUBJECT_OFFICE:
+            return "weekend_transport"  # "und am Wochenende?" after the way there: the connections, not the hours
         if _follows_out_of_scope(state, turn, requested, words_topic):
             return "out_of_scope_again"  # "wen kann ich da anrufen" after "that is not the municipality's job"
         if turn.follow_up and not turn.services and not turn.office_id and state.last_topic == "fees" and \
@@ -357,6 +360,18 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
             (turn.short or turn.reference or turn.follow_up or topic != "human"):
         ctx = env.context(state, municipality=turn.municipality)
         return topics.transport_reply(env, ctx, subject.transport, topic)
+    if subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
+            topic in ("opening_hours", "clarify", "what_else", "booking") and topics.season_months(turn.text) and \
+            not topics.DEADLINE_RE.search(normalize(turn.text)):
+        ctx = env.context(state, service=subject.service, office_id=subject.office_id)
+        return topics.closures_reply(ctx, topics.season_months(turn.text))  # "kommt das auch im Sommer?"
+    office = env.kb.offices.get(subject.office_id or "")
+    if subject.kind == SUBJECT_OFFICE and office is not None and not turn.office_id and \
+            re.search(r"\bbestell\w*\b", normalize(turn.text)) and any(t.kind == "rufbus" for t in office.transport):
+        reply = topics.transport_reply(env, env.context(state), "rufbus", topic)  # "wie bestell ich den?"
+        if reply is not None:
+            topics.record_transport(state, "rufbus", state.municipality)
+        return reply
     if topic != "fees" and subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
             (state.last_topic == "directions" or turn.transport) and topics.DEPARTURE_RE.search(normalize(turn.text)):
         ctx = env.context(state, service=subject.service, office_id=subject.office_id)
@@ -402,6 +417,13 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
         if reply is not None:  # "und für meine zwei Kinder?" after the fees
             out.add(reply)
             return
+    if topic == "weekend_transport":
+        ctx = env.context(state, service=subject.service, office_id=subject.office_id)
+        reply = topics.weekend_transport_reply(env, ctx, subject.municipality)
+        if reply is not None:
+            out.add(reply)
+            return
+        topic = "opening_hours"
     if topic == "fees_age":
         for slug in (state.services or [state.service])[:3]:
             ctx = env.context(state, service=slug)
@@ -436,7 +458,7 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
             return
     if topic == "transport" or (turn.transport in ("buergerbus", "rufbus") and not turn.services and
                                 not turn.office_id and topic in ("fees", "opening_hours", "what_else", "clarify",
-                                                                 "service_menu", "directions", "phone")):
+                                                                 "service_menu", "directions", "phone", "access")):
         kind = turn.transport or (subject.transport if subject else None) or "buergerbus"
         reply = topics.transport_reply(env, env.context(state), kind, topic)
         if reply is not None:

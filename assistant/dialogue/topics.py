@@ -39,8 +39,8 @@ TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
                                  r"wann denn|wann kommt|wann ist \w+ (da|auf|offen)|opening|hours|zu\b)\b")),
     ("office", WHERE_RE),
     # "muss ich da hin", "muss ich persönlich vorbeikommen": can it be done without a visit
-    ("online", re.compile(r"\bmuss ich (da |dort |persoenlich |selbst |selber )?(hin|vorbei\w*|hingehen|erscheinen)\b|"
-                          r"\bpersoenlich (erscheinen|hin|vorbei\w*)\b")),  # = VISIT_RE
+    ("online", re.compile(r"(?<!wo )\bmuss ich (da |dort |persoenlich |selbst |selber )?(hin|vorbei\w*|hingehen|"
+                          r"erscheinen)\b|\bpersoenlich (erscheinen|hin|vorbei\w*)\b")),  # = VISIT_RE
     ("directions", re.compile(r"\b(hinkomm\w*|hinfahr\w*|komm\w* ich|wie komm\w*|anfahrt|mit dem bus|bus|"
                               r"fahr\w* da|ohne auto|haltestelle|hin$)\b")),
     ("office", re.compile(r"\b(wo ist|wo sind|wo finde|wo muss|wo beantrag\w*|wo stell\w*|wo reich\w*|wo bekomm\w*|"
@@ -291,6 +291,43 @@ def answer(env: Env, state: DialogueState, topic: str, ctx: Context, turn: Optio
     return reply
 
 
+SEASON_MONTHS = {"sommer": (6, 7, 8), "sommerferien": (6, 7, 8), "ferien": (6, 7, 8), "winter": (12, 1, 2),
+                 "weihnachten": (12,), "fruehling": (3, 4, 5), "fruehjahr": (3, 4, 5), "herbst": (9, 10, 11),
+                 "januar": (1,), "februar": (2,), "maerz": (3,), "april": (4,), "mai": (5,), "juni": (6,), "juli": (7,),
+                 "august": (8,), "september": (9,), "oktober": (10,), "november": (11,), "dezember": (12,)}
+
+
+def season_months(text: str) -> set[int]:
+    """Months a question names ("auch im Sommer", "im August")."""
+    return {m for w in normalize(text).split() for m in SEASON_MONTHS.get(w, ())}
+
+
+def closures_reply(ctx: Context, months: set[int]) -> Optional[Reply]:
+    """'kommt das auch im Sommer?' about an office: its closures in those months, or that it is open then."""
+    from assistant import formatting
+
+    off = ctx.office()
+    if off is None or not months:
+        return None
+    base = ctx.kb.offices.get(ctx.kb.stop_parent.get(off.id, off.id)) or off  # a stop shares its office's closures
+    hits: list[str] = []
+    seen = set()
+    for c in [*base.hours.closures, *(off.hours.closures if off is not base else [])]:
+        if (c.date, c.until, c.reason) in seen:
+            continue
+        seen.add((c.date, c.until, c.reason))
+        end = c.until or c.date
+        span = {c.date.month, end.month}
+        if span & months:
+            when = formatting.date_medium(c.date) + (f" bis {formatting.date_medium(c.until)}" if c.until else "")
+            hits.append(f"{when}: {c.reason}")
+    if not hits:
+        return Reply("utter_opening_hours", f"{off.name}: In dieser Zeit ist keine Schließung eingetragen; es gelten "
+                                            "die normalen Zeiten.", [Button("Öffnungszeiten", payload("ask_opening_hours"))])
+    return Reply("utter_opening_hours", f"{off.name} – geschlossen: " + "; ".join(hits) + ". Sonst gelten die normalen "
+                 "Zeiten.", [Button("Öffnungszeiten", payload("ask_opening_hours"))])
+
+
 def _names_weekday(turn: Turn) -> bool:
     return bool(set(turn.words) & {"montag", "dienstag", "mittwoch", "donnerstag", "freitag"})
 
@@ -499,7 +536,7 @@ DETAIL_CUES: list[tuple[re.Pattern, re.Pattern]] = [
     (QUANTITY_RE, re.compile(r"\b\d+([,.]\d+)? ?(kubikmeter|m3|stueck|teile|kg|kilo\w*|liter|tonnen|meter)\b")),
     (INFORMED_RE, re.compile(r"\b(per post|per e ?mail|per brief|schriftlich|per sms|bescheid)\b")),
 ]
-VISIT_RE = re.compile(r"\bmuss ich (da |dort |persoenlich |selbst |selber )?(hin|vorbei\w*|hingehen|erscheinen)\b|"
+VISIT_RE = re.compile(r"(?<!wo )\bmuss ich (da |dort |persoenlich |selbst |selber )?(hin|vorbei\w*|hingehen|erscheinen)\b|"
                       r"\bpersoenlich (erscheinen|hin|vorbei\w*)\b")
 
 
@@ -533,6 +570,37 @@ def departures_reply(env: Env, ctx: Context, turn_municipality: Optional[str]) -
             detail = f"{t.note or ''} Bestellen: {t.phone or ''}, {t.booking_lead or ''}".strip()
         elif t.phone:
             detail += f" Telefon: {t.phone}."
+        lines.append(f"• {name}: {detail}")
+    return Reply("utter_directions", "\n".join(lines), [Button("Öffnungszeiten", payload("ask_opening_hours"))])
+
+
+WEEKEND_RE = re.compile(r"\b(sa|samstag\w*|so|sonntag\w*|wochenende|taeglich|jeden tag)\b")
+
+
+def weekend_transport_reply(env: Env, ctx: Context, municipality: Optional[str]) -> Optional[Reply]:
+    """'und am Wochenende?' after the way to an office: which connections run on Saturday/Sunday."""
+    off = ctx.office()
+    if off is None:
+        return None
+    mun = env.kb.municipalities.get(municipality or ctx.municipality or "")
+    names = {normalize(n) for n in [mun.name, *mun.ortsteile]} if mun else set()
+    options = [t for t in off.transport if t.kind != "fuss"]
+    local = [t for t in options if t.from_place and any(n in normalize(t.from_place) for n in names)]
+    options = (local + [t for t in options if t.kind == "rufbus" and t not in local]) if local else options
+    if not options:
+        return None
+    lines = [f"Am Wochenende zu: {off.name}"]
+    for t in options[:3]:
+        name = t.line or TRANSPORT_NAMES.get(t.kind, t.kind)
+        if t.kind == "bus" and not name.lower().startswith(("bus", "stadtbus")):
+            name = f"Bus {name}"
+        text = " ".join(x for x in (t.departures, t.note) if x)
+        if t.kind != "rufbus" and not WEEKEND_RE.search(normalize(text)):
+            lines.append(f"• {name}: fährt am Wochenende nicht ({(t.departures or '').strip()})")
+            continue
+        detail = (t.departures or t.note or "").strip()
+        if t.kind == "rufbus":
+            detail = f"{(t.note or '').strip()} Bestellen: {t.phone or ''}, {t.booking_lead or ''}".strip()
         lines.append(f"• {name}: {detail}")
     return Reply("utter_directions", "\n".join(lines), [Button("Öffnungszeiten", payload("ask_opening_hours"))])
 

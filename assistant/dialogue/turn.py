@@ -324,7 +324,10 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
             turn.municipalities = [turn.municipality]
     if not payload and len(turn.municipalities) < 2 and "," in text:
         for part in re.split(r"[,;]", text):  # "ich wohne in Musterstadt, mein Bruder in Kleinwalde"
-            mid = resolve_municipality(kb, part) if len(normalize(part).split()) <= 6 else None
+            part_words = normalize(part).split()
+            if len(part_words) > 6 or set(part_words) & {"nicht", "nich", "nee", "nein", "kein", "keine"}:
+                continue  # "nee nicht Kleinwalde, Auental": a correction, not a second place
+            mid = resolve_municipality(kb, part)
             if mid and mid not in turn.municipalities and mid != turn.destination:
                 turn.municipalities.append(mid)
     if turn.office_id is None and text and not payload:
