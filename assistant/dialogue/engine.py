@@ -229,6 +229,8 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
             return words_topic
         if requested in topics.OFFICE_TOPICS and (turn.service or state.service) and topics.VISIT_RE.search(norm):
             return "online"  # "und muss ich da hin?": can it be done without going there
+        if requested == "documents" and topics.PERMIT_RE.search(norm):
+            return "howto"  # "brauch ich eine Genehmigung": whether, not which papers
         if requested in topics.SERVICE_TOPICS and words_topic == "office" and topics.WHERE_RE.search(norm):
             return "office"  # "geht das alles im Rathaus" read as a how-to question
         if requested in ("opening_hours", "directions") and words_topic in ("phone", "access"):
@@ -353,7 +355,7 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
             return Reply("utter_local_answer", " ".join(picked)) if picked else None
         if topic in topics.OFFICE_TOPICS + ("fees",):
             reply = topics.local_details(env, subject, turn.text) if topic == "fees" else None
-            return reply or topics.local_followup(env, subject, topic)
+            return reply or topics.local_followup(env, subject, topic, turn.text)
         return topics.local_details(env, subject, turn.text)
     if subject.kind == SUBJECT_TRANSPORT and subject.transport and not turn.office_id and \
             topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else", "human", "howto", "booking") and \
@@ -591,6 +593,11 @@ def _with_office(env: Env, ctx, reply: Reply) -> Reply:
         return reply
     off = ctx.office() if ctx.municipality or topics.office_serves_all(env.kb, ctx.service) else None
     if off is None:
+        otype = env.kb.services[ctx.service].office_type
+        heads = {o.name.split()[0] for o in env.kb.offices.values() if otype in o.types and o.name}
+        if len(heads) == 1:  # "Zuständig: das Standesamt" (where exactly depends on the municipality)
+            return Reply(reply.key, f"{reply.text}\nZuständig: {heads.pop()} – sagen Sie mir Ihren Ort, dann nenne "
+                                    "ich die Adresse.", reply.buttons)
         return reply
     return Reply(reply.key, f"{reply.text}\nZuständig: {off.name}, {off.address.street}, {off.address.city}.",
                  reply.buttons)

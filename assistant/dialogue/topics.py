@@ -26,6 +26,9 @@ POPULAR_SERVICES = ("personalausweis", "reisepass", "wohnsitz_anmelden", "kfz_zu
 WHERE_RE = re.compile(r"\bwo (muss|muess|soll|kann|koenn)\w* (\w+ ){0,2}hin$|\bgeht (das|beides|alles) (alles |beides )?"
                       r"(im|beim|in der|am|an einem)\b|\b(am|an einem|an einer) (gleichen|selben|einen?) (ort|stelle)\b")
 
+PERMIT_RE = re.compile(r"\b(brauch\w* (ich|man|wir) (da |dafuer |dazu |denn )?(eine|einen|ne|n) (genehmigung|erlaubnis)|"
+                       r"genehmigungspflichtig|muss (ich|man) (das|es|den|die) (genehmigen|erlauben) lassen)\b")
+
 # words that name what a message asks, for follow-ups and unsure NLU ("und was kostet das", "kostet?")
 TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
     ("access", re.compile(r"\b(rollstuhl\w*|rollator|barrierefrei\w*|stufen\w*|treppe\w*|aufzug|fahrstuhl|"
@@ -46,6 +49,8 @@ TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
     ("office", re.compile(r"\b(wo ist|wo sind|wo finde|wo muss|wo beantrag\w*|wo stell\w*|wo reich\w*|wo bekomm\w*|"
                           r"wo krieg\w*|wo meld\w*|wo geh\w*|wo kann|wo gebe|wo mach\w*|wohin|adresse|"
                           r"zustaendig\w*|welches amt|wo genau|wo$|und wo|wo\?|ort|selben stelle|gleichen stelle)\b")),
+    # "brauch ich eine Genehmigung": whether it is needed at all (the summary says it), not the documents
+    ("howto", PERMIT_RE),
     ("documents", re.compile(r"\b(unterlagen|mitbringen|mitnehmen|dokumente?|papiere|liste|brauch\w* ich)\b")),
     ("booking", re.compile(r"\b(termin\w*)\b")),
 ]
@@ -178,7 +183,7 @@ LOCAL_HINTS = {
 }
 
 
-def local_followup(env: Env, subject: Subject, topic: str) -> Optional[Reply]:
+def local_followup(env: Env, subject: Subject, topic: str, text: str = "") -> Optional[Reply]:
     """A follow-up on a local answer ("wie komm ich da hin", "wen ruf ich an"): the sentences of that
     local answer that say it; otherwise honestly that the answer says nothing about it."""
     mun = env.kb.municipalities.get(subject.municipality or "")
@@ -191,6 +196,9 @@ def local_followup(env: Env, subject: Subject, topic: str) -> Optional[Reply]:
     if topic == "office" and sentences and sentences[0] not in picked and LOCAL_HINTS["office"].search(
             normalize(sentences[0])):
         picked.insert(0, sentences[0])
+    close = best_sentences(text, sentences, minimum=2, limit=1) if text else []
+    if close:  # "und wo hält der Bus am Markt dann": the sentence that shares the question's words comes first
+        picked = close + [p for p in picked if p not in close]
     if picked:
         return Reply("utter_local_answer", " ".join(picked[:3]))
     from assistant.answers.local_match import municipality_office
@@ -405,6 +413,7 @@ def _hits(question: set[str], sentence: str) -> int:
     for q in question:
         if any(w == q or (len(q) >= 5 and len(w) >= 5 and (w.startswith(q[:5]) or q.startswith(w[:5])))
                or (len(q) >= 5 and w.endswith(q)) or (len(w) >= 5 and q.endswith(w))  # "fahren" ~ "hinfahren"
+               or (len(q) >= 3 and len(w) >= len(q) + 4 and w.startswith(q))  # "Bus" ~ "Bushaltestelle"
                for w in words):
             n += 1
     return n

@@ -114,3 +114,27 @@ def test_a_detail_sentence_matches_german_compounds(talk):
     talk.say("meine mutter braucht einen schwerbehindertenausweis", "documents", "ask_documents")
     reply = talk.say("muss sie dafür nach halle fahren", "clarify", "nlu_fallback")
     assert "Post" in reply
+
+
+def test_weekend_after_the_way_there_is_about_the_connections(talk):
+    talk.say("wie komm ich von eichenbrück nach musterstadt zum rathaus", "directions", "ask_directions")
+    reply = talk.say("und am wochenende", "small_talk", "goodbye")
+    assert "Rufbus" in reply and "fährt am Wochenende nicht" in reply
+    assert "030 23125 190" in talk.say("wie bestell ich den", "howto", "ask_howto")
+
+
+def test_a_season_question_about_a_mobile_office_gives_its_closures(talk):
+    talk.say("wann kommt das bürgermobil nach eichenbrück", "opening_hours", "ask_opening_hours")
+    reply = talk.say("kommt das auch im sommer", "clarify", "nlu_fallback")
+    assert "Sommerpause" in reply and reply.count("Sommerpause") == 1
+
+
+def test_whether_a_permit_is_needed_is_answered_by_the_summary(talk):
+    reply = talk.say("ich will eine alte birke im garten fällen, brauch ich eine genehmigung", "documents",
+                     "ask_documents")
+    assert talk.keys == ["utter_howto"] and "Baumschutzsatzung" in reply
+
+
+def test_a_follow_up_on_a_local_answer_picks_the_sentence_sharing_its_words(talk):
+    talk.say("wann ist das stadtfest in musterstadt", "local", "ask_local")
+    assert "Schlossplatz" in talk.say("und wo hält der bus am markt dann", "directions", "ask_directions")
