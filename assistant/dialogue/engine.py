@@ -652,7 +652,8 @@ def _documents(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None
         if state.flow is not None and state.flow.type == "checklist":
             state.flow = None
         return
-    if state.answers_for == eff.slug and re.search(r"\bliste\b", normalize(turn.text)) and turn.option != "checklist":
+    if state.answers_for == eff.slug and re.search(r"\b(liste|jetzt|nun|insgesamt|alles zusammen)\b",
+                                                   normalize(turn.text)) and turn.option != "checklist":
         from assistant.answers import checklists
         from assistant.checklist.engine import build
 

@@ -138,3 +138,15 @@ def test_whether_a_permit_is_needed_is_answered_by_the_summary(talk):
 def test_a_follow_up_on_a_local_answer_picks_the_sentence_sharing_its_words(talk):
     talk.say("wann ist das stadtfest in musterstadt", "local", "ask_local")
     assert "Schlossplatz" in talk.say("und wo hält der bus am markt dann", "directions", "ask_directions")
+
+
+def test_an_answer_without_ja_nein_still_answers_the_checklist_question(kb, tmp_path):
+    from assistant.dialogue.state import FlowState
+
+    talk = Talk(kb)
+    key = next(k for k, s in kb.services["kfz_abmeldung"].situations.items() if "andere Person" in s.question)
+    talk.state.flow = FlowState("checklist", "asking", {"service": "kfz_abmeldung", "answers": {}, "skipped": [],
+                                                        "asking": key})
+    talk.say("ich geh selber hin", "directions", "ask_directions")
+    assert talk.state.flow is None or talk.state.flow.get("answers", {}).get(key) is False
+    assert "utter_directions" not in talk.keys
