@@ -136,6 +136,9 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         return "out_of_scope"
     words_topic = topics.topic_from_words(turn.text) if not turn.is_payload else None
     norm = normalize(turn.text)
+    if not turn.is_payload and requested not in ("local", "booking", "cancel", "reschedule", "human", "small_talk",
+                                                 "check_documents") and _local_says_it(env, state, turn):
+        return "local"  # "wohin mit meinem alten Kühlschrank" = an example question of the Wertstoffhof answer
     if not turn.is_payload:
         if turn.age is not None and not turn.services and state.last_topic == "fees" and \
                 (state.services or state.service):
@@ -265,6 +268,18 @@ LIFE_EVENT_MENU_RE = re.compile(r"\b(lebenslage\w*|lebensereignis\w*|was muss ic
                                 r"beachten)|was ist (alles )?zu tun|woran muss ich denken)\b")
 
 
+LOCAL_OVERRIDE = 0.75  # a local answer this close to one of its example questions beats the NLU's service topic
+
+
+def _local_says_it(env: Env, state: DialogueState, turn: Turn) -> bool:
+    from assistant.answers.local_match import decide
+
+    if len(turn.text) > 300 or turn.office_id:
+        return False
+    decision = decide(env.kb, turn.text, turn.municipality or state.municipality)
+    return decision.kind == "answer" and decision.match is not None and decision.match.score >= LOCAL_OVERRIDE
+
+
 def _follows_out_of_scope(state: DialogueState, turn: Turn, requested: str, words_topic: Optional[str]) -> bool:
     """A short follow-up on an out-of-scope reply that names nothing new ("wen kann ich da anrufen",
     "und der Schornsteinfeger, wer ist das"): it is still about the out-of-scope matter."""
@@ -350,6 +365,15 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
     if topic == "human" and subject.kind != SUBJECT_TRANSPORT:
         return None
     if subject.kind == SUBJECT_LOCAL and not moved:
+        sentences = topics.split_sentences(_local_text(env, subject))
+        if topics.season_months(turn.text):  # "auch im Dezember?": the sentences that name months
+            picked = [x for x in sentences if topics.MONTH_RE.search(normalize(x))]
+            if picked:
+                return Reply("utter_local_answer", " ".join(picked[:2]))
+        if ELSEWHERE_RE.search(normalize(turn.text)) and topic in topics.OFFICE_TOPICS + ("clarify", "what_else"):
+            reply = _local_elsewhere(env, state, subject, sentences)
+            if reply is not None:  # "und wo kann ich dann hin": the place the answer sends the resident to
+                return reply
         if turn.office_id or turn.office_type:
             picked = topics.best_sentences(turn.text, topics.split_sentences(_local_text(env, subject)), minimum=2)
             return Reply("utter_local_answer", " ".join(picked)) if picked else None
@@ -386,6 +410,26 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
         if topic == "howto" and not topics.DURATION_RE.search(normalize(turn.text)):
             return None
         return topics.service_details(env, ctx, turn.text)
+    return None
+
+
+ELSEWHERE_RE = re.compile(r"\b(dann|sonst|stattdessen|alternativ|woanders|anders)\b")
+
+
+def _local_elsewhere(env: Env, state: DialogueState, subject: Subject, sentences: list[str]) -> Optional[Reply]:
+    """A sentence of the local answer that names another municipality's local answer ("Größere Mengen nimmt
+    der Wertstoffhof in Musterstadt"): that answer, which becomes the subject."""
+    from assistant.answers.local_match import decide
+    from assistant.kb.views import resolve_municipality
+
+    for sentence in sentences:
+        mid = resolve_municipality(env.kb, sentence)
+        if not mid or mid == subject.municipality:
+            continue
+        decision = decide(env.kb, sentence, mid)
+        if decision.kind == "answer" and decision.match is not None and decision.match.answer.id != subject.local_id:
+            topics.record_local(state, mid, decision.match.answer.id)
+            return topics.local_reply(env, decision, named=True)
     return None
 
 

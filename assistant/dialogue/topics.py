@@ -170,7 +170,7 @@ def weekend_reply(ctx: Context) -> Optional[Reply]:
     return Reply("utter_opening_hours", text, [Button("Termin buchen", payload("book_appointment"))])
 
 
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9])")
+SENTENCE_RE = re.compile(r"(?<=[^\d][.!?])\s+(?=[A-ZÄÖÜ0-9])")  # not after "1." (ordinals)
 LOCAL_HINTS = {
     "directions": re.compile(r"\b(bus|bahn|haltestelle|linie|zu fuss|parkpl\w*|fahrt|rufbus|buergerbus)\b"),
     "opening_hours": re.compile(r"\b(uhr|geoeffnet|offen|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
@@ -303,6 +303,9 @@ SEASON_MONTHS = {"sommer": (6, 7, 8), "sommerferien": (6, 7, 8), "ferien": (6, 7
                  "weihnachten": (12,), "fruehling": (3, 4, 5), "fruehjahr": (3, 4, 5), "herbst": (9, 10, 11),
                  "januar": (1,), "februar": (2,), "maerz": (3,), "april": (4,), "mai": (5,), "juni": (6,), "juli": (7,),
                  "august": (8,), "september": (9,), "oktober": (10,), "november": (11,), "dezember": (12,)}
+
+
+MONTH_RE = re.compile(r"\b(januar|februar|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)\b")
 
 
 def season_months(text: str) -> set[int]:

@@ -150,3 +150,16 @@ def test_an_answer_without_ja_nein_still_answers_the_checklist_question(kb, tmp_
     talk.say("ich geh selber hin", "directions", "ask_directions")
     assert talk.state.flow is None or talk.state.flow.get("answers", {}).get(key) is False
     assert "utter_directions" not in talk.keys
+
+
+def test_a_local_answer_that_says_it_beats_the_service_the_nlu_saw(talk):
+    reply = talk.say("wohin mit meinem alten kühlschrank, ich wohne in musterstadt", "howto", "ask_howto")
+    assert talk.keys == ["utter_local_answer"] and "Wertstoffhof" in reply
+    assert "030 23125 160" in talk.say("wen ruf ich an wenn ich fragen hab", "check_documents", "check_documents")
+
+
+def test_a_local_answer_sends_the_resident_elsewhere_and_that_becomes_the_subject(talk):
+    talk.say("kann ich in kleinwalde meine gartenabfälle abgeben", "local", "ask_local")
+    assert "April" in talk.say("auch im dezember", "clarify", "nlu_fallback")
+    assert "Gewerbering 12" in talk.say("und wo kann ich dann hin", "office", "ask_office")
+    assert "Dienstag" in talk.say("wann hat der auf", "opening_hours", "ask_opening_hours")
