@@ -170,6 +170,8 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         if requested in ("cancel", "reschedule") and not turn.services and not re.search(
                 r"\b(termin\w*|buchung\w*|code|gebucht\w*)\b", norm) and life_events.detect_event(env.kb, turn.text):
             return "life_event"  # "muss ich der Krankenkasse Bescheid sagen, wenn ich umziehe"
+        if requested == "check_documents" and "ausweis_verlust" in turn.services and words_topic is None:
+            return "howto"  # "Perso und Führerschein sind weg": what to do now, not whether the papers suffice
         if requested == "check_documents" and words_topic in ("phone", "opening_hours", "directions", "office",
                                                               "fees", "online") and \
                 not re.search(r"\b(reicht|reichen|genug|dabei|mitgebracht|vorhanden|vollstaendig)\b", norm):

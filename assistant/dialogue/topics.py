@@ -491,7 +491,8 @@ def fee_detail(ctx: Context, text: str) -> Optional[Reply]:
 # "wie läuft das ab", "wie geht das": the procedure itself, not a detail of it
 HOWTO_GENERIC = {"laeuft", "ablauf", "ab", "funktioniert", "funktionieren", "machen", "mache", "beantragen", "beantrage",
                  "antrag", "vorgehen", "erledigen", "geht", "schritte", "genau", "ich", "das", "dafuer", "jetzt",
-                 "alles", "weiter", "dann", "tun"}
+                 "alles", "weiter", "dann", "tun", "zuerst", "erst", "erstmal", "erstes", "als", "nun", "mach",
+                 "macht"}
 
 
 def is_detail_question(text: str) -> bool:

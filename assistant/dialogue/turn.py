@@ -120,6 +120,10 @@ _NEG_PHRASE_RE = re.compile(r"\b(ohne|kein\w*|nicht)\s+(\w+\s+){0,2}?(\w*(auto|w
 _TRANSPORT_RE = re.compile(r"\b\w*(b(ü|ue)rgerbus|rufbus|b(ü|ue)rgermobil|stadtbus|bus)\w*\b", re.IGNORECASE)
 
 
+LOSS_RE = re.compile(r"\b(gestohlen|geklaut|verloren|verlegt|(ist|sind|war|waren) (\w+ )?weg|abhanden|"
+                     r"nicht mehr (da|auffindbar)|entwendet)\b")
+ID_SERVICES = {"personalausweis", "reisepass"}
+
 # "kein Auto mehr", "keinen Hund mehr": no longer having it means deregistering it
 NO_LONGER_RE = re.compile(r"\b(kein|keine|keinen)\s+(?:\w+\s+)?(auto|wagen|pkw|fahrzeug|hund)\s+mehr\b")
 NO_LONGER = {"auto": "kfz_abmeldung", "wagen": "kfz_abmeldung", "pkw": "kfz_abmeldung", "fahrzeug": "kfz_abmeldung",
@@ -298,6 +302,11 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
         registering = SIBLINGS["anmeld"].get(target)
         if not ordered or ordered == [registering]:
             ordered = [target]
+    if not payload and LOSS_RE.search(norm) and "ausweis_verlust" in kb.services and \
+            set(ordered) & (ID_SERVICES | {"ausweis_verlust"}):
+        # "Perso und Führerschein sind weg", "mein Pass wurde gestohlen": the lost-ID service, not a new
+        # application, and first: blocking the ID is what is urgent
+        ordered = ["ausweis_verlust"] + [s for s in ordered if s not in ID_SERVICES | {"ausweis_verlust"}]
     turn.services = ordered
     turn.negated_services = negated
 

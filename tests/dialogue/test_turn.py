@@ -74,3 +74,11 @@ def test_age_and_several_municipalities_are_extracted(kb):
 def test_a_mobile_office_named_by_type_is_the_office_with_its_stops(kb):
     turn = extract(kb, _msg("komm ich mit dem rollstuhl in das bürgermobil rein"))
     assert turn.office_id == "buergermobil"
+
+
+def test_a_lost_id_is_the_lost_id_service_and_comes_first(kb):
+    text = "mir wurde die geldbörse gestohlen, perso und führerschein sind weg"
+    turn = extract(kb, _msg(text, "check_documents", _gazetteer_entities(kb, text)))
+    assert turn.services[0] == "ausweis_verlust" and "fuehrerschein" in turn.services
+    far = "wie weit weg ist das bürgerbüro"
+    assert "ausweis_verlust" not in extract(kb, _msg(far, entities=_gazetteer_entities(kb, far))).services
