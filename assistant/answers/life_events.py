@@ -41,7 +41,7 @@ def detect_event(kb: KnowledgeBase, text: str) -> Optional[str]:
     if best[1]:
         return best[1]
     # single strong words
-    words = {"umzug": "umzug", "umziehen": "umzug", "ziehe": "umzug", "baby": "geburt", "geburt": "geburt",
+    words = {"umzug": "umzug", "umziehen": "umzug", "umziehe": "umzug", "umgezogen": "umzug", "ziehe": "umzug", "baby": "geburt", "geburt": "geburt",
              "schwanger": "geburt", "heiraten": "heirat", "hochzeit": "heirat", "gestorben": "sterbefall",
              "verstorben": "sterbefall", "tod": "sterbefall", "hund": "hund", "welpe": "hund", "auto": "auto",
              "bauen": "bauen", "hausbau": "bauen"}

@@ -18,6 +18,8 @@ from assistant.kb.schema import LocalAnswer, Office
 # below THRESHOLD the answer is not reliable; STRONG is needed to answer without knowing the place
 THRESHOLD = 0.4
 STRONG = 0.6
+# a reliable answer this far ahead of the best one of any other municipality is answered without asking
+MARGIN = 0.2
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,22 @@ def decide(kb: KnowledgeBase, text: str, municipality_id: Optional[str],
         return Decision("no_information", own[0] if own else None, municipality_id)
     matches = rank(kb, text)
     reliable = {m.municipality_id for m in matches if m.score >= threshold}
-    if matches and matches[0].score >= strong and reliable == {matches[0].municipality_id}:
-        return Decision("answer", matches[0], matches[0].municipality_id)
+    if matches and reliable == {matches[0].municipality_id}:
+        top = matches[0]
+        others = [m.score for m in matches if m.municipality_id != top.municipality_id]
+        # strong, or reliable and far ahead of every other municipality ("Elektrogeräte zum Wertstoffhof":
+        # only Musterstadt has one): asking where the resident lives would not change the answer
+        if top.score >= strong or (top.score - max(others, default=0.0) >= MARGIN and _names_it(kb, text, top)):
+            return Decision("answer", top, top.municipality_id)
     return Decision("ask_municipality")
+
+
+def _names_it(kb: KnowledgeBase, text: str, match: LocalMatch) -> bool:
+    """Does the question name the answer's subject itself (a long word of the question, not a place, in the
+    answer's text or example questions: "Wertstoffhof")?"""
+    own = normalize(" ".join([match.answer.answer, *match.answer.questions])).split()
+    words = {w for w in normalize(text).split() if len(w) >= 7} - place_words(kb)
+    return any(w in own for w in words)
 
 
 def municipality_office(kb: KnowledgeBase, municipality_id: str) -> Optional[Office]:

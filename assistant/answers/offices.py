@@ -165,6 +165,9 @@ def directions(ctx: Context) -> Reply:
     # Rufbus and Bürgerbus matter most for people without a car: keep them in view
     options.sort(key=lambda t: {"buergerbus": 0, "bus": 1, "bahn": 1, "rufbus": 2, "fuss": 3, "taxi": 4}[t.kind])
     lines = office_alerts(ctx, off) + [f"Weg zu: {off.name}, {_address(off)}"]
+    if off.id in ctx.kb.stops_of and off.hours.note:
+        # a mobile office asked for itself (not a stop): its address is the base, say where it comes to
+        lines.insert(len(lines) - 1, " ".join(off.hours.note.split()))
     acc = off.accessibility
     access = accessibility_text(off)
     options = [t for t in options if t.kind != "fuss"] or options

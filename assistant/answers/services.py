@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from assistant import formatting
 from assistant.answers.context import Context
@@ -104,6 +105,41 @@ def fees(ctx: Context) -> Reply:
     if notes:
         lines.append(first_sentence(notes[0]))
     return Reply("utter_fees", "\n".join(fit(lines)), next_step_buttons(ctx, "fees"))
+
+
+AGE_KEY_RE = re.compile(r"^(under|over|from)_(\d{1,3})$")
+
+
+def age_answers(eff, age: int) -> dict[str, Optional[bool]]:
+    """Situation answers implied by an age ("ich bin 45": under_24 no, under_16 no)."""
+    out: dict[str, Optional[bool]] = {}
+    for key in eff.service.situations:
+        m = AGE_KEY_RE.match(key)
+        if m:
+            limit = int(m.group(2))
+            out[key] = age < limit if m.group(1) == "under" else age >= limit
+    return out
+
+
+def fees_for_age(ctx: Context, age: int) -> Optional[Reply]:
+    """The fees that apply at ``age`` (None if the service's fees do not depend on age)."""
+    eff = ctx.eff()
+    answers = age_answers(eff, age)
+    if not answers or not eff.fees:
+        return None
+    picked = []
+    for fee in eff.fees:
+        if not fee.when:
+            continue
+        expr = conditions.parse(fee.when)
+        if not conditions.variables(expr) <= set(answers):
+            continue  # only the fees that the age decides (not "Versand", "Express")
+        if conditions.evaluate(expr, answers) is True:
+            picked.append(fee)
+    if not picked:
+        return None
+    return Reply("utter_fees", f"{eff.service.short_name} mit {age} Jahren: "
+                 + "; ".join(fee_text(f) for f in picked) + ".", next_step_buttons(ctx, "fees"))
 
 
 def _ask_office_hint(ctx: Context) -> str:

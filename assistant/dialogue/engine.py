@@ -13,8 +13,9 @@ from assistant.answers import life_events
 from assistant.answers.reply import Button, Reply, payload
 from assistant.dialogue import flows, out_of_scope, topics
 from assistant.dialogue.base import Env, Outcome, flow_for
-from assistant.dialogue.state import (SUBJECT_LOCAL, SUBJECT_OFFICE, SUBJECT_TRANSPORT, DialogueState, FlowState,
-                                      Subject)
+from assistant.dialogue.state import (SUBJECT_LOCAL, SUBJECT_OFFICE, SUBJECT_OUT_OF_SCOPE, SUBJECT_SERVICE,
+                                      SUBJECT_TRANSPORT,
+                                      DialogueState, FlowState, Subject)
 from assistant.dialogue.turn import Turn
 from assistant.kb.loader import normalize
 
@@ -101,13 +102,24 @@ def _remember_context(env: Env, state: DialogueState, turn: Turn) -> None:
         # "was kostet das Anmelden?" while talking about the Gewerbe / the wedding: the same service
         sibling = SIBLINGS.get(turn.verb or "", {}).get(state.service)
         turn.services = [sibling or state.service]
+    context = state.services or ([state.service] if state.service else [])
+    if len(turn.services) == 1 and not turn.verb and not turn.correction:
+        sibling = next((SIBLINGS[v][turn.services[0]] for v in SIBLINGS if turn.services[0] in SIBLINGS[v]), None)
+        if sibling in context and turn.services[0] not in context:
+            turn.services = [sibling]  # "was brauch ich für das Auto" while talking about its Abmeldung
+    if not turn.services and len(state.services) > 1 and BOTH_RE.search(normalize(turn.text)) and not turn.is_payload:
+        turn.services = list(state.services)  # "was kostet beides" after two services
     if turn.services:
         state.service = turn.services[0]
+        state.services = turn.services[:3] if len(turn.services) > 1 else []
     if turn.municipality and (turn.municipality != state.municipality or turn.place):
         state.municipality = turn.municipality
         state.place = turn.place
     if turn.services or turn.office_id:
         state.office_id = turn.office_id
+
+
+BOTH_RE = re.compile(r"\b(beides|beide|beiden|alles|alle drei|jeweils|zusammen)\b")
 
 
 def _explicit_new_request(turn: Turn, requested: str) -> bool:
@@ -119,11 +131,31 @@ def _explicit_new_request(turn: Turn, requested: str) -> bool:
 
 def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) -> str:
     if not turn.is_payload and (out_of_scope.pointer(turn.text, strong_only=True) or (
-            out_of_scope.pointer(turn.text) and not turn.services and not turn.office_id)):
+            out_of_scope.pointer(turn.text) and not turn.services and not turn.office_id and
+            life_events.detect_event(env.kb, turn.text) is None)):
         return "out_of_scope"
     words_topic = topics.topic_from_words(turn.text) if not turn.is_payload else None
     norm = normalize(turn.text)
+    if not turn.is_payload and requested not in ("local", "booking", "cancel", "reschedule", "human", "small_talk",
+                                                 "check_documents") and _local_says_it(env, state, turn):
+        return "local"  # "wohin mit meinem alten Kühlschrank" = an example question of the Wertstoffhof answer
     if not turn.is_payload:
+        if turn.age is not None and not turn.services and state.last_topic == "fees" and \
+                (state.services or state.service):
+            return "fees_age"  # "ich bin 45" after the fees: the fee of that age group
+        if state.last_topic == "directions" and turn.weekend and turn.short and not turn.services and \
+                not turn.office_id and state.subject and state.subject.kind == SUBJECT_OFFICE:
+            return "weekend_transport"  # "und am Wochenende?" after the way there: the connections, not the hours
+        if _follows_out_of_scope(state, turn, requested, words_topic):
+            return "out_of_scope_again"  # "wen kann ich da anrufen" after "that is not the municipality's job"
+        if turn.follow_up and not turn.services and not turn.office_id and state.last_topic == "fees" and \
+                requested in ("continue", "clarify") and not words_topic and state.service:
+            return "fees"  # "und für meine zwei Kinder?" after the fees
+        if not turn.services and not turn.office_id and state.service and _asks_detail(turn, requested, norm):
+            return "details"  # "wie viel gibt es pro Kind", "wie viel darf das sein", "wie erfahr ich den Termin"
+        if requested == "out_of_scope" and (not turn.services or out_of_scope.pointer(turn.text)) and \
+                life_events.detect_event(env.kb, turn.text):
+            return "life_event"  # "muss ich der Krankenkasse Bescheid sagen, wenn ich umziehe"
         if requested not in ("continue",) and (flows.wants_personal_list(turn) or flows.wants_general_list(turn)) \
                 and (turn.services or state.service):
             return "documents"  # "meine persönliche Liste" (read as a request for a person)
@@ -132,6 +164,14 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
             return state.last_topic  # "und in Musterstadt?"
         if requested == "booking" and re.search(r"\b(kein\w*|nicht|ohne)\s+(\w+\s+)?termin", norm):
             requested = words_topic if words_topic and words_topic != "booking" else "documents"
+        if requested == "documents" and words_topic in ("phone", "opening_hours", "directions", "access") and \
+                not topics.TOPIC_PATTERNS["documents"].search(norm):
+            return words_topic  # "wen ruf ich da an, wenn ich was fragen will" read as a documents question
+        if requested in ("cancel", "reschedule") and not turn.services and not re.search(
+                r"\b(termin\w*|buchung\w*|code|gebucht\w*)\b", norm) and life_events.detect_event(env.kb, turn.text):
+            return "life_event"  # "muss ich der Krankenkasse Bescheid sagen, wenn ich umziehe"
+        if requested == "check_documents" and "ausweis_verlust" in turn.services and words_topic is None:
+            return "howto"  # "Perso und Führerschein sind weg": what to do now, not whether the papers suffice
         if requested == "check_documents" and words_topic in ("phone", "opening_hours", "directions", "office",
                                                               "fees", "online") and \
                 not re.search(r"\b(reicht|reichen|genug|dabei|mitgebracht|vorhanden|vollstaendig)\b", norm):
@@ -152,6 +192,10 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
                 return words_topic or "documents"  # "mein Sohn braucht einen Personalausweis"
             if state.service:
                 requested = "clarify"  # "muss der Vater mitkommen": a detail of the service talked about
+            elif not turn.options and not LIFE_EVENT_MENU_RE.search(norm):
+                # "gibt es in Kleinwalde eine Hundeschule", "wo kauf ich ein Deutschlandticket": no life
+                # event and no service - a local question if a place is named, else honestly not ours
+                return "local" if turn.municipality else "out_of_scope"
     if requested == "small_talk":
         asks = bool(words_topic) or bool(set(turn.words) & {"wann", "wie", "was", "wo", "welche", "welcher", "kann",
                                                             "muss", "gibt", "brauch", "brauche", "bis"})
@@ -160,7 +204,8 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         requested = "continue"  # "hallo, was kostet ein Reisepass": the question counts
     if requested == "out_of_scope" and (turn.services or turn.office_id):
         ranked = [INTENT_TOPICS.get(r.get("name")) for r in turn.ranking]
-        ranked = [t for t in ranked if t and t not in ("out_of_scope", "local", "life_event")]
+        ranked = [t for t in ranked if t and t not in ("out_of_scope", "local", "life_event") and not (
+            t in ("cancel", "reschedule") and "termin" not in norm)]
         return words_topic or (ranked[0] if ranked else "office" if turn.office_id else "service_menu")
     if requested in ("continue", "clarify"):
         if turn.intent == "deny" and not turn.services and not turn.municipality and not turn.correction:
@@ -187,6 +232,12 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         # the NLU's topic, unless the words clearly ask another one of a follow-up
         if requested == "office" and words_topic in ("phone", "opening_hours", "directions", "access"):
             return words_topic
+        if requested in topics.OFFICE_TOPICS and (turn.service or state.service) and topics.VISIT_RE.search(norm):
+            return "online"  # "und muss ich da hin?": can it be done without going there
+        if requested == "documents" and topics.PERMIT_RE.search(norm):
+            return "howto"  # "brauch ich eine Genehmigung": whether, not which papers
+        if requested in topics.SERVICE_TOPICS and words_topic == "office" and topics.WHERE_RE.search(norm):
+            return "office"  # "geht das alles im Rathaus" read as a how-to question
         if requested in ("opening_hours", "directions") and words_topic in ("phone", "access"):
             return words_topic
         if requested in ("fees",) and turn.transport in ("buergerbus", "rufbus") and not turn.services:
@@ -202,6 +253,47 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
                                                                         normalize(turn.text)):
         return "phone"
     return requested
+
+
+def _asks_detail(turn: Turn, requested: str, norm: str) -> bool:
+    """A detail of the service talked about that no topic answer covers."""
+    if requested == "out_of_scope":
+        return not out_of_scope.pointer(turn.text) and bool(topics.content_words(turn.text))
+    if requested == "fees":
+        return bool(topics.QUANTITY_RE.search(norm))
+    if requested == "booking":
+        return bool(topics.INFORMED_RE.search(norm))
+    return False
+
+
+LIFE_EVENT_MENU_RE = re.compile(r"\b(lebenslage\w*|lebensereignis\w*|was muss ich (alles )?(tun|machen|erledigen|"
+                                r"beachten)|was ist (alles )?zu tun|woran muss ich denken)\b")
+
+
+LOCAL_OVERRIDE = 0.75  # a local answer this close to one of its example questions beats the NLU's service topic
+
+
+def _local_says_it(env: Env, state: DialogueState, turn: Turn) -> bool:
+    from assistant.answers.local_match import decide
+
+    if len(turn.text) > 300 or turn.office_id:
+        return False
+    decision = decide(env.kb, turn.text, turn.municipality or state.municipality)
+    return decision.kind == "answer" and decision.match is not None and decision.match.score >= LOCAL_OVERRIDE
+
+
+def _follows_out_of_scope(state: DialogueState, turn: Turn, requested: str, words_topic: Optional[str]) -> bool:
+    """A short follow-up on an out-of-scope reply that names nothing new ("wen kann ich da anrufen",
+    "und der Schornsteinfeger, wer ist das"): it is still about the out-of-scope matter."""
+    subject = state.subject
+    if subject is None or subject.kind != SUBJECT_OUT_OF_SCOPE:
+        return False
+    if turn.services or turn.office_id or turn.office_type or turn.transport or turn.municipality:
+        return False
+    if not (turn.reference or turn.follow_up or turn.short):
+        return False
+    return requested in topics.OFFICE_TOPICS + ("continue", "clarify", "out_of_scope") or \
+        words_topic in topics.OFFICE_TOPICS
 
 
 MOVE_RE = re.compile(r"\b(verschieb\w*|verleg\w*|umleg\w*|absag\w*|abzusagen|stornier\w*|storno|"
@@ -275,27 +367,71 @@ def _follow_up(env: Env, state: DialogueState, turn: Turn, topic: str) -> Option
     if topic == "human" and subject.kind != SUBJECT_TRANSPORT:
         return None
     if subject.kind == SUBJECT_LOCAL and not moved:
+        sentences = topics.split_sentences(_local_text(env, subject))
+        if topics.season_months(turn.text):  # "auch im Dezember?": the sentences that name months
+            picked = [x for x in sentences if topics.MONTH_RE.search(normalize(x))]
+            if picked:
+                return Reply("utter_local_answer", " ".join(picked[:2]))
+        if ELSEWHERE_RE.search(normalize(turn.text)) and topic in topics.OFFICE_TOPICS + ("clarify", "what_else"):
+            reply = _local_elsewhere(env, state, subject, sentences)
+            if reply is not None:  # "und wo kann ich dann hin": the place the answer sends the resident to
+                return reply
         if turn.office_id or turn.office_type:
             picked = topics.best_sentences(turn.text, topics.split_sentences(_local_text(env, subject)), minimum=2)
             return Reply("utter_local_answer", " ".join(picked)) if picked else None
         if topic in topics.OFFICE_TOPICS + ("fees",):
             reply = topics.local_details(env, subject, turn.text) if topic == "fees" else None
-            return reply or topics.local_followup(env, subject, topic)
+            return reply or topics.local_followup(env, subject, topic, turn.text)
         return topics.local_details(env, subject, turn.text)
     if subject.kind == SUBJECT_TRANSPORT and subject.transport and not turn.office_id and \
-            topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else", "human") and \
+            topic in topics.OFFICE_TOPICS + ("fees", "clarify", "what_else", "human", "howto", "booking") and \
             (turn.short or turn.reference or turn.follow_up or topic != "human"):
         ctx = env.context(state, municipality=turn.municipality)
         return topics.transport_reply(env, ctx, subject.transport, topic)
+    if subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
+            topic in ("opening_hours", "clarify", "what_else", "booking") and topics.season_months(turn.text) and \
+            not topics.DEADLINE_RE.search(normalize(turn.text)):
+        ctx = env.context(state, service=subject.service, office_id=subject.office_id)
+        return topics.closures_reply(ctx, topics.season_months(turn.text))  # "kommt das auch im Sommer?"
+    office = env.kb.offices.get(subject.office_id or "")
+    if subject.kind == SUBJECT_OFFICE and office is not None and not turn.office_id and \
+            re.search(r"\bbestell\w*\b", normalize(turn.text)) and any(t.kind == "rufbus" for t in office.transport):
+        reply = topics.transport_reply(env, env.context(state), "rufbus", topic)  # "wie bestell ich den?"
+        if reply is not None:
+            topics.record_transport(state, "rufbus", state.municipality)
+        return reply
     if topic != "fees" and subject.kind == SUBJECT_OFFICE and subject.office_id and not turn.office_id and \
             (state.last_topic == "directions" or turn.transport) and topics.DEPARTURE_RE.search(normalize(turn.text)):
         ctx = env.context(state, service=subject.service, office_id=subject.office_id)
-        return topics.departures_reply(env, ctx, turn.municipality)
+        reply = topics.departures_reply(env, ctx, turn.municipality)
+        if reply is not None:
+            state.last_topic = "directions"  # "und wann fährt der zurück?" next
+        return reply
     if topic in ("clarify", "what_else", "howto") and (state.service or subject.service):
         ctx = env.context(state, service=state.service or subject.service)
         if topic == "howto" and not topics.DURATION_RE.search(normalize(turn.text)):
             return None
         return topics.service_details(env, ctx, turn.text)
+    return None
+
+
+ELSEWHERE_RE = re.compile(r"\b(dann|sonst|stattdessen|alternativ|woanders|anders)\b")
+
+
+def _local_elsewhere(env: Env, state: DialogueState, subject: Subject, sentences: list[str]) -> Optional[Reply]:
+    """A sentence of the local answer that names another municipality's local answer ("Größere Mengen nimmt
+    der Wertstoffhof in Musterstadt"): that answer, which becomes the subject."""
+    from assistant.answers.local_match import decide
+    from assistant.kb.views import resolve_municipality
+
+    for sentence in sentences:
+        mid = resolve_municipality(env.kb, sentence)
+        if not mid or mid == subject.municipality:
+            continue
+        decision = decide(env.kb, sentence, mid)
+        if decision.kind == "answer" and decision.match is not None and decision.match.answer.id != subject.local_id:
+            topics.record_local(state, mid, decision.match.answer.id)
+            return topics.local_reply(env, decision, named=True)
     return None
 
 
@@ -308,10 +444,53 @@ def _local_text(env: Env, subject: Subject) -> str:
 def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome) -> None:
     kb = env.kb
     subject = state.subject
-    if topic != "out_of_scope" or not turn.services:
+    if topic != "out_of_scope" or not (turn.services or (not turn.is_payload and out_of_scope.pointer(turn.text))):
         reply = _follow_up(env, state, turn, topic)
         if reply is not None:
             out.add(reply)
+            return
+    if topic == "details":
+        ctx = env.context(state)
+        reply = topics.service_details(env, ctx, turn.text)
+        if reply is None:
+            out.add(out_of_scope.reply(env, state, turn))
+            return
+        out.add(reply)
+        state.subject = Subject(SUBJECT_SERVICE, "howto", service=ctx.service, municipality=ctx.municipality)
+        state.fallback_count = 0
+        return
+    if topic == "fees" and not turn.services and state.last_topic == "fees" and state.service and turn.follow_up \
+            and not turn.is_payload and len(turn.words) <= 8:
+        reply = topics.fee_detail(env.context(state), turn.text)
+        if reply is not None:  # "und für meine zwei Kinder?" after the fees
+            out.add(reply)
+            return
+    if topic == "weekend_transport":
+        ctx = env.context(state, service=subject.service, office_id=subject.office_id)
+        reply = topics.weekend_transport_reply(env, ctx, subject.municipality)
+        if reply is not None:
+            out.add(reply)
+            return
+        topic = "opening_hours"
+    if topic == "fees_age":
+        for slug in (state.services or [state.service])[:3]:
+            ctx = env.context(state, service=slug)
+            out.add(topics.services.fees_for_age(ctx, turn.age or 0) or topics.services.fees(ctx))
+        state.last_topic = "fees"
+        return
+    if topic == "out_of_scope_again":
+        key = (subject.topic.split(":", 1)[1] if subject and ":" in subject.topic else "") or None
+        out.add(out_of_scope.reply(env, state, turn, key=key))
+        return
+    if not turn.is_payload and topic not in topics.OFFICE_TOPICS + ("booking", "cancel", "reschedule", "small_talk",
+                                                                    "human", "local", "out_of_scope") and \
+            topics.DEADLINE_RE.search(normalize(turn.text)) and (turn.service or state.service):
+        reply = topics.deadline_reply(env.context(state, service=turn.service), turn.text)
+        if reply is not None:  # "bis wann muss ich den umtauschen", "wie lange hab ich Zeit für den Antrag"
+            out.add(reply)
+            state.last_topic = "howto"
+            state.subject = Subject(SUBJECT_SERVICE, "howto", service=turn.service or state.service,
+                                    municipality=state.municipality)
             return
     if topic == "small_talk":
         key = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank",
@@ -327,7 +506,7 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
             return
     if topic == "transport" or (turn.transport in ("buergerbus", "rufbus") and not turn.services and
                                 not turn.office_id and topic in ("fees", "opening_hours", "what_else", "clarify",
-                                                                 "service_menu", "directions", "phone")):
+                                                                 "service_menu", "directions", "phone", "access")):
         kind = turn.transport or (subject.transport if subject else None) or "buergerbus"
         reply = topics.transport_reply(env, env.context(state), kind, topic)
         if reply is not None:
@@ -347,8 +526,9 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
     if topic == "service_menu":
         svc = kb.services[turn.services[0]]
         ctx = env.context(state, service=svc.slug)
-        out.add(Reply("utter_what_else", f"{svc.short_name}: {svc.summary}\nWas möchten Sie dazu wissen?",
-                      topics.services.next_step_buttons(ctx, "")))
+        reply = _with_office(env, ctx, Reply("utter_what_else", f"{svc.short_name}: {svc.summary}",
+                                             topics.services.next_step_buttons(ctx, "")))
+        out.add(Reply(reply.key, reply.text + "\nWas möchten Sie dazu wissen?", reply.buttons))
         state.subject = Subject("service", "service", service=svc.slug, municipality=state.municipality)
         return
     if topic == "municipality_menu" and state.service:
@@ -400,12 +580,22 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
         flows.BOOKING.start(env, state, ctx, turn, out)
         return
     # the answer topics, for each service named (several at once: "Perso und Reisepass, was kostet beides")
-    services_named = turn.services[:3] if len(turn.services) > 1 and not turn.office_id else [None]
+    if topic in topics.OFFICE_TOPICS and len(turn.municipalities) > 1 and len(turn.services) <= 1 and \
+            (turn.service or state.service) and not turn.office_id:
+        for mid in turn.municipalities[:3]:  # "ich in Musterstadt, mein Bruder in Kleinwalde: wo müssen wir hin"
+            ctx = env.context(state, service=turn.service or state.service, municipality=mid)
+            out.add(topics.answer(env, state, topic, ctx, turn))
+        return
+    services_named = _services_named(turn)
     offices_given: dict[str, str] = {}
-    for slug in services_named:
-        ctx = _context_for(env, state, turn, topic)
-        if slug:
-            ctx.service = slug
+    for slug, ctx in _contexts(env, state, turn, topic, services_named):
+        if topic == "howto" and slug is None and not turn.services and ctx.service and not turn.is_payload and \
+                topics.is_detail_question(turn.text):
+            detail = topics.service_details(env, ctx, turn.text)
+            if detail is not None:  # "muss ich da ne Prüfung machen": the sentence that says it
+                out.add(detail)
+                state.last_topic = "howto"
+                return
         need = topics.missing(env, topic, ctx, "" if turn.is_payload else turn.text)
         if need is not None:
             _ask(state, topic, turn, need, out, ctx)
@@ -420,13 +610,43 @@ def _answer(env: Env, state: DialogueState, turn: Turn, topic: str, out: Outcome
                 offices_given[off.id] = slug
         reply = topics.answer(env, state, topic, ctx, turn)
         if slug and topic in topics.SERVICE_TOPICS:
-            off = ctx.office() if ctx.municipality or topics.office_serves_all(kb, slug) else None
-            if off is not None:
-                reply = Reply(reply.key, f"{reply.text}\nZuständig: {off.name}, {off.address.street}, "
-                                         f"{off.address.city}.", reply.buttons)
+            reply = _with_office(env, ctx, reply)
         out.add(reply)
     if len(services_named) > 1:
         state.service = services_named[0]
+        state.services = [s for s in services_named if s]
+
+
+def _services_named(turn: Turn) -> list[Optional[str]]:
+    """Each service of a message that names several ("Perso und Reisepass, was kostet beides"), else [None]
+    (the context decides the one service)."""
+    return list(turn.services[:3]) if len(turn.services) > 1 and not turn.office_id else [None]
+
+
+def _contexts(env: Env, state: DialogueState, turn: Turn, topic: str, named: list[Optional[str]]):
+    """(service, context) for each service named: the one place where a turn's answer context is built."""
+    for slug in named:
+        ctx = _context_for(env, state, turn, topic)
+        if slug:
+            ctx.service = slug
+        yield slug, ctx
+
+
+def _with_office(env: Env, ctx, reply: Reply) -> Reply:
+    """The reply plus the responsible office, when it is known without asking (the resident's municipality
+    is known, or one office serves the whole county)."""
+    if not ctx.service:
+        return reply
+    off = ctx.office() if ctx.municipality or topics.office_serves_all(env.kb, ctx.service) else None
+    if off is None:
+        otype = env.kb.services[ctx.service].office_type
+        heads = {o.name.split()[0] for o in env.kb.offices.values() if otype in o.types and o.name}
+        if len(heads) == 1:  # "Zuständig: das Standesamt" (where exactly depends on the municipality)
+            return Reply(reply.key, f"{reply.text}\nZuständig: {heads.pop()} – sagen Sie mir Ihren Ort, dann nenne "
+                                    "ich die Adresse.", reply.buttons)
+        return reply
+    return Reply(reply.key, f"{reply.text}\nZuständig: {off.name}, {off.address.street}, {off.address.city}.",
+                 reply.buttons)
 
 
 def _ask(state: DialogueState, topic: str, turn: Turn, need: Reply, out: Outcome, ctx) -> None:
@@ -460,17 +680,10 @@ def _resume_clarify(env: Env, state: DialogueState, turn: Turn, out: Outcome) ->
 
 def _documents(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None:
     if len(turn.services) > 1 and not flows.wants_personal_list(turn):
-        general = Turn(**{**turn.__dict__, "option": "general"})
-        for slug in turn.services[:3]:
-            ctx = env.context(state, service=slug, municipality=turn.municipality)
-            reply = topics.services.documents_general(ctx)
-            off = ctx.office() if ctx.municipality or topics.office_serves_all(env.kb, slug) else None
-            if off is not None:
-                reply = Reply(reply.key, f"{reply.text}\nZuständig: {off.name}, {off.address.street}, "
-                                         f"{off.address.city}.", reply.buttons)
-            out.add(reply)
-        del general
+        for _slug, ctx in _contexts(env, state, turn, "documents", list(turn.services[:3])):
+            out.add(_with_office(env, ctx, topics.services.documents_general(ctx)))
         state.last_topic = "documents"
+        state.services = turn.services[:3]
         state.subject = Subject("service", "documents", service=turn.services[0], municipality=state.municipality)
         return
     ctx = _context_for(env, state, turn, "documents")
@@ -485,7 +698,8 @@ def _documents(env: Env, state: DialogueState, turn: Turn, out: Outcome) -> None
         if state.flow is not None and state.flow.type == "checklist":
             state.flow = None
         return
-    if state.answers_for == eff.slug and re.search(r"\bliste\b", normalize(turn.text)) and turn.option != "checklist":
+    if state.answers_for == eff.slug and re.search(r"\b(liste|jetzt|nun|insgesamt|alles zusammen)\b",
+                                                   normalize(turn.text)) and turn.option != "checklist":
         from assistant.answers import checklists
         from assistant.checklist.engine import build
 

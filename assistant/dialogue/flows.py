@@ -60,6 +60,8 @@ class ChecklistFlow(Flow):
         if wants_general_list(turn) or (LIST_NOW_RE.search(normalize(turn.text)) and turn.intent in (
                 "ask_documents", "check_documents", "inform", "nlu_fallback", "affirm", "help")):
             return True
+        if self._implied(env, state, fs, turn) is not None:
+            return True  # "ich geh selber hin" to "Geht eine andere Person für Sie?"
         if turn.yes_no is not None or turn.dont_know:
             return turn.intent in ("affirm", "deny", "inform", "dont_know", "nlu_fallback", "") or \
                 _starts_yes_no(turn) or turn.confidence < 0.8
@@ -70,6 +72,17 @@ class ChecklistFlow(Flow):
             return self._eff(env, state, fs) is not None and \
                 find_correction(self._eff(env, state, fs), turn.text) is not None
         return False
+
+    def _implied(self, env: Env, state: DialogueState, fs: FlowState, turn: Turn) -> Optional[bool]:
+        """An answer without ja/nein that still answers the pending question: "ich geh selber hin",
+        "das mach ich selbst" to a question whether another person goes for the resident."""
+        eff = self._eff(env, state, fs) if fs.stage == "asking" and fs.get("asking") and not turn.is_payload else None
+        situation = eff.service.situations.get(fs.get("asking")) if eff is not None else None
+        if situation is None or turn.yes_no is not None:
+            return None
+        if REPRESENTATIVE_RE.search(normalize(situation.question)) and SELF_RE.search(normalize(turn.text)):
+            return False
+        return None
 
     def _eff(self, env: Env, state: DialogueState, fs: FlowState):
         slug = fs.get("service")
@@ -152,6 +165,8 @@ class ChecklistFlow(Flow):
         answers = dict(fs.get("answers") or {})
         skipped = list(fs.get("skipped") or [])
         value = None if turn.dont_know else turn.yes_no
+        if value is None and not turn.dont_know:
+            value = self._implied(env, state, fs, turn)
         if value is None and not turn.dont_know and not turn.is_payload:
             from assistant.answers.checklists import find_correction
 
@@ -183,6 +198,11 @@ class ChecklistFlow(Flow):
 
     def remind_after_side_question(self, fs: FlowState) -> bool:
         return fs.stage == "asking"
+
+
+REPRESENTATIVE_RE = re.compile(r"\b(andere person|jemand anderes?|fuer sie|vollmacht|bevollmaecht\w*|vertret\w*)\b")
+SELF_RE = re.compile(r"\b(selbe?r?|selbst|ich (geh|gehe|komm|komme|mach|mache|erledig\w*) (das |es |da )?(selbe?r?|selbst|"
+                     r"persoenlich|hin)|persoenlich)\b")
 
 
 def _starts_yes_no(turn: Turn) -> bool:

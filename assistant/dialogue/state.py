@@ -18,6 +18,7 @@ SUBJECT_OFFICE = "office"  # an office answer (hours, address, way there, bookin
 SUBJECT_LOCAL = "local"  # a local answer (Wertstoffhof, Dorffest) of a municipality
 SUBJECT_SERVICE = "service"  # a service answer (documents, fees, online, how-to)
 SUBJECT_TRANSPORT = "transport"  # a transport option (Bürgerbus, Rufbus)
+SUBJECT_OUT_OF_SCOPE = "out_of_scope"  # an honest "not us" reply (topic "out_of_scope:<pointer key>")
 
 
 @dataclass
@@ -69,6 +70,7 @@ class DialogueState:
     answers: dict[str, Optional[bool]] = field(default_factory=dict)
     fallback_count: int = 0
     booked_code: Optional[str] = None  # the appointment booked in this conversation ("kann ich den absagen?")
+    services: list[str] = field(default_factory=list)  # several services answered together ("Perso und Pass")
 
 
 # ------------------------------------------------------------------ codec
@@ -148,6 +150,8 @@ def decode(raw: Any, legacy_flow: Any = None) -> DialogueState:
         answers_for=_str(body.get("answers_for")), answers=_answers(body.get("answers")),
         fallback_count=body.get("fallback_count") if isinstance(body.get("fallback_count"), int) else 0,
         booked_code=_str(body.get("booked_code")),
+        services=[x for x in body.get("services") or [] if isinstance(x, str) and x][:3]
+        if isinstance(body.get("services"), list) else [],
     )
     if not body and legacy_flow:
         try:

@@ -22,6 +22,13 @@ OFFICE_TOPICS = ("office", "opening_hours", "directions", "phone", "access")
 POPULAR_SERVICES = ("personalausweis", "reisepass", "wohnsitz_anmelden", "kfz_zulassung", "hund_anmelden",
                     "fuehrungszeugnis")
 
+# "wo müssen wir hin", "geht das alles im Rathaus", "geht beides am gleichen Ort": where, not how to get there
+WHERE_RE = re.compile(r"\bwo (muss|muess|soll|kann|koenn)\w* (\w+ ){0,2}hin$|\bgeht (das|beides|alles) (alles |beides )?"
+                      r"(im|beim|in der|am|an einem)\b|\b(am|an einem|an einer) (gleichen|selben|einen?) (ort|stelle)\b")
+
+PERMIT_RE = re.compile(r"\b(brauch\w* (ich|man|wir) (da |dafuer |dazu |denn )?(eine|einen|ne|n) (genehmigung|erlaubnis)|"
+                       r"genehmigungspflichtig|muss (ich|man) (das|es|den|die) (genehmigen|erlauben) lassen)\b")
+
 # words that name what a message asks, for follow-ups and unsure NLU ("und was kostet das", "kostet?")
 TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
     ("access", re.compile(r"\b(rollstuhl\w*|rollator|barrierefrei\w*|stufen\w*|treppe\w*|aufzug|fahrstuhl|"
@@ -33,13 +40,23 @@ TOPIC_WORDS: list[tuple[str, re.Pattern]] = [
     ("opening_hours", re.compile(r"\b(offen|auf hat|aufhat|hat \w+ auf|haben \w+ auf|geoeffnet|oeffnungszeit\w*|"
                                  r"oeffnet|sprechzeit\w*|wochenende|samstags?|sonntags?|wann hat|wann haben|"
                                  r"wann denn|wann kommt|wann ist \w+ (da|auf|offen)|opening|hours|zu\b)\b")),
+    ("office", WHERE_RE),
+    # "muss ich da hin", "muss ich persönlich vorbeikommen": can it be done without a visit
+    ("online", re.compile(r"(?<!wo )\bmuss ich (da |dort |persoenlich |selbst |selber )?(hin|vorbei\w*|hingehen|"
+                          r"erscheinen)\b|\bpersoenlich (erscheinen|hin|vorbei\w*)\b")),  # = VISIT_RE
     ("directions", re.compile(r"\b(hinkomm\w*|hinfahr\w*|komm\w* ich|wie komm\w*|anfahrt|mit dem bus|bus|"
                               r"fahr\w* da|ohne auto|haltestelle|hin$)\b")),
-    ("office", re.compile(r"\b(wo ist|wo sind|wo finde|wo muss|wo geh\w*|wo kann|wo gebe|wo mach\w*|wohin|adresse|"
+    ("office", re.compile(r"\b(wo ist|wo sind|wo finde|wo muss|wo beantrag\w*|wo stell\w*|wo reich\w*|wo bekomm\w*|"
+                          r"wo krieg\w*|wo meld\w*|wo geh\w*|wo kann|wo gebe|wo mach\w*|wohin|adresse|"
                           r"zustaendig\w*|welches amt|wo genau|wo$|und wo|wo\?|ort|selben stelle|gleichen stelle)\b")),
+    # "brauch ich eine Genehmigung": whether it is needed at all (the summary says it), not the documents
+    ("howto", PERMIT_RE),
     ("documents", re.compile(r"\b(unterlagen|mitbringen|mitnehmen|dokumente?|papiere|liste|brauch\w* ich)\b")),
     ("booking", re.compile(r"\b(termin\w*)\b")),
 ]
+
+
+TOPIC_PATTERNS = dict(TOPIC_WORDS)
 
 
 def topic_from_words(text: str) -> Optional[str]:
@@ -153,7 +170,7 @@ def weekend_reply(ctx: Context) -> Optional[Reply]:
     return Reply("utter_opening_hours", text, [Button("Termin buchen", payload("book_appointment"))])
 
 
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9])")
+SENTENCE_RE = re.compile(r"(?<=[^\d][.!?])\s+(?=[A-ZÄÖÜ0-9])")  # not after "1." (ordinals)
 LOCAL_HINTS = {
     "directions": re.compile(r"\b(bus|bahn|haltestelle|linie|zu fuss|parkpl\w*|fahrt|rufbus|buergerbus)\b"),
     "opening_hours": re.compile(r"\b(uhr|geoeffnet|offen|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
@@ -166,7 +183,7 @@ LOCAL_HINTS = {
 }
 
 
-def local_followup(env: Env, subject: Subject, topic: str) -> Optional[Reply]:
+def local_followup(env: Env, subject: Subject, topic: str, text: str = "") -> Optional[Reply]:
     """A follow-up on a local answer ("wie komm ich da hin", "wen ruf ich an"): the sentences of that
     local answer that say it; otherwise honestly that the answer says nothing about it."""
     mun = env.kb.municipalities.get(subject.municipality or "")
@@ -179,6 +196,9 @@ def local_followup(env: Env, subject: Subject, topic: str) -> Optional[Reply]:
     if topic == "office" and sentences and sentences[0] not in picked and LOCAL_HINTS["office"].search(
             normalize(sentences[0])):
         picked.insert(0, sentences[0])
+    close = best_sentences(text, sentences, minimum=2, limit=1) if text else []
+    if close:  # "und wo hält der Bus am Markt dann": the sentence that shares the question's words comes first
+        picked = close + [p for p in picked if p not in close]
     if picked:
         return Reply("utter_local_answer", " ".join(picked[:3]))
     from assistant.answers.local_match import municipality_office
@@ -279,6 +299,46 @@ def answer(env: Env, state: DialogueState, topic: str, ctx: Context, turn: Optio
     return reply
 
 
+SEASON_MONTHS = {"sommer": (6, 7, 8), "sommerferien": (6, 7, 8), "ferien": (6, 7, 8), "winter": (12, 1, 2),
+                 "weihnachten": (12,), "fruehling": (3, 4, 5), "fruehjahr": (3, 4, 5), "herbst": (9, 10, 11),
+                 "januar": (1,), "februar": (2,), "maerz": (3,), "april": (4,), "mai": (5,), "juni": (6,), "juli": (7,),
+                 "august": (8,), "september": (9,), "oktober": (10,), "november": (11,), "dezember": (12,)}
+
+
+MONTH_RE = re.compile(r"\b(januar|februar|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)\b")
+
+
+def season_months(text: str) -> set[int]:
+    """Months a question names ("auch im Sommer", "im August")."""
+    return {m for w in normalize(text).split() for m in SEASON_MONTHS.get(w, ())}
+
+
+def closures_reply(ctx: Context, months: set[int]) -> Optional[Reply]:
+    """'kommt das auch im Sommer?' about an office: its closures in those months, or that it is open then."""
+    from assistant import formatting
+
+    off = ctx.office()
+    if off is None or not months:
+        return None
+    base = ctx.kb.offices.get(ctx.kb.stop_parent.get(off.id, off.id)) or off  # a stop shares its office's closures
+    hits: list[str] = []
+    seen = set()
+    for c in [*base.hours.closures, *(off.hours.closures if off is not base else [])]:
+        if (c.date, c.until, c.reason) in seen:
+            continue
+        seen.add((c.date, c.until, c.reason))
+        end = c.until or c.date
+        span = {c.date.month, end.month}
+        if span & months:
+            when = formatting.date_medium(c.date) + (f" bis {formatting.date_medium(c.until)}" if c.until else "")
+            hits.append(f"{when}: {c.reason}")
+    if not hits:
+        return Reply("utter_opening_hours", f"{off.name}: In dieser Zeit ist keine Schließung eingetragen; es gelten "
+                                            "die normalen Zeiten.", [Button("Öffnungszeiten", payload("ask_opening_hours"))])
+    return Reply("utter_opening_hours", f"{off.name} – geschlossen: " + "; ".join(hits) + ". Sonst gelten die normalen "
+                 "Zeiten.", [Button("Öffnungszeiten", payload("ask_opening_hours"))])
+
+
 def _names_weekday(turn: Turn) -> bool:
     return bool(set(turn.words) & {"montag", "dienstag", "mittwoch", "donnerstag", "freitag"})
 
@@ -355,6 +415,8 @@ def _hits(question: set[str], sentence: str) -> int:
     n = 0
     for q in question:
         if any(w == q or (len(q) >= 5 and len(w) >= 5 and (w.startswith(q[:5]) or q.startswith(w[:5])))
+               or (len(q) >= 5 and w.endswith(q)) or (len(w) >= 5 and q.endswith(w))  # "fahren" ~ "hinfahren"
+               or (len(q) >= 3 and len(w) >= len(q) + 4 and w.startswith(q))  # "Bus" ~ "Bushaltestelle"
                for w in words):
             n += 1
     return n
@@ -385,6 +447,60 @@ def local_details(env: Env, subject: Subject, text: str) -> Optional[Reply]:
     return Reply("utter_local_answer", " ".join(picked)) if picked else None
 
 
+DEADLINE_RE = re.compile(r"\b(darf (ich|man) (\w+ ){0,3}(im|ab|bis) (sommer|winter|fruehling|fruehjahr|herbst|"
+                         r"januar|februar|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)|"
+                         r"wann darf (ich|man)|bis wann|frist\w*|stichtag\w*|spaetestens|wie lange (hab|habe|haben|hat|habt)\w* "
+                         r"(\w+ )?zeit|wie ?viel zeit|wann muss ich \w* ?(den|die|das|ihn|es|sie)? ?"
+                         r"(umtauschen|anmelden|abmelden|beantragen|melden))\b")
+YEAR_RANGE_RE = re.compile(r"\baus (\d{4})(?: bis (?:\d{1,2}\.\d{1,2}\.)?(\d{4}))?")
+
+
+def deadline_reply(ctx: Context, text: str) -> Optional[Reply]:
+    """'bis wann muss ich den Führerschein von 2003 umtauschen', 'wie lange hab ich Zeit für den Antrag':
+    the service's deadline; with a year in the question, the fixed date that applies to it."""
+    if not ctx.service:
+        return None
+    from assistant import formatting
+
+    svc = ctx.eff().service
+    deadline = svc.deadline
+    if deadline is None:
+        return None
+    buttons = services.next_step_buttons(ctx, "")
+    for year in (int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", text)):
+        for due in deadline.dates:
+            m = YEAR_RANGE_RE.search(due.applies_to or "")
+            if m and int(m.group(1)) <= year <= int(m.group(2) or m.group(1)):
+                return Reply("utter_howto", f"{svc.short_name}: Für {due.applies_to} gilt die Frist bis "
+                                            f"{formatting.date_long(due.date)}.", buttons)
+    return Reply("utter_howto", f"{svc.short_name} – Frist: {' '.join(deadline.text.split())}", buttons)
+
+
+def fee_detail(ctx: Context, text: str) -> Optional[Reply]:
+    """'und für meine zwei Kinder?' after the fees: the fee lines that match the question."""
+    if not ctx.service:
+        return None
+    eff = ctx.eff()
+    lines = [services.fee_text(f) + "." + (f" {f.note.strip()}" if f.note else "") for f in eff.fees]
+    picked = best_sentences(text, lines, minimum=1, limit=2)
+    if not picked:
+        return None
+    return Reply("utter_fees", f"{eff.service.short_name}: " + " ".join(picked), services.next_step_buttons(ctx, "fees"))
+
+
+# "wie läuft das ab", "wie geht das": the procedure itself, not a detail of it
+HOWTO_GENERIC = {"laeuft", "ablauf", "ab", "funktioniert", "funktionieren", "machen", "mache", "beantragen", "beantrage",
+                 "antrag", "vorgehen", "erledigen", "geht", "schritte", "genau", "ich", "das", "dafuer", "jetzt",
+                 "alles", "weiter", "dann", "tun", "zuerst", "erst", "erstmal", "erstes", "als", "nun", "mach",
+                 "macht"}
+
+
+def is_detail_question(text: str) -> bool:
+    """Does a how-to question ask about a detail ("muss ich da ne Prüfung machen") rather than the
+    procedure ("wie läuft das ab")?"""
+    return bool(content_words(text) - HOWTO_GENERIC)
+
+
 DURATION_RE = re.compile(r"\b(wie lange|dauert|dauer|wann (bekomm|krieg|ist \w+ fertig)|bearbeitungszeit|wochen)\b")
 
 
@@ -396,6 +512,8 @@ def service_details(env: Env, ctx: Context, text: str) -> Optional[Reply]:
     eff = ctx.eff()
     svc = eff.service
     norm = normalize(text)
+    if DEADLINE_RE.search(norm) and svc.deadline is not None:
+        return deadline_reply(ctx, text)
     if DURATION_RE.search(norm) and svc.processing_time:
         return Reply("utter_howto", f"{svc.short_name}: {svc.processing_time}", services.next_step_buttons(ctx, ""))
     pool: list[str] = []
@@ -416,10 +534,23 @@ def service_details(env: Env, ctx: Context, text: str) -> Optional[Reply]:
         pool += split_sentences(svc.online.what)
     if svc.online.reason_not_online:
         pool += split_sentences(svc.online.reason_not_online)
-    picked = best_sentences(text, pool, minimum=1, limit=2)
+    cued = [sent for cue, answer in DETAIL_CUES if cue.search(norm) for sent in pool if answer.search(normalize(sent))]
+    picked = cued[:2] or best_sentences(text, pool, minimum=1, limit=2)
     if not picked:
         return None
     return Reply("utter_howto", f"{svc.short_name}: " + " ".join(picked), services.next_step_buttons(ctx, ""))
+
+
+QUANTITY_RE = re.compile(r"\b(wie ?viel\w* (darf|duerfen|kann|koennen|passt|passen)|wie gross|welche menge|"
+                         r"wie ?viele (sachen|teile|stueck))\b")
+INFORMED_RE = re.compile(r"\b(erfahr\w*|mitgeteilt|benachrichtig\w*|bescheid (bekomm|krieg)\w*)\b")
+# a kind of question and what a sentence that answers it contains
+DETAIL_CUES: list[tuple[re.Pattern, re.Pattern]] = [
+    (QUANTITY_RE, re.compile(r"\b\d+([,.]\d+)? ?(kubikmeter|m3|stueck|teile|kg|kilo\w*|liter|tonnen|meter)\b")),
+    (INFORMED_RE, re.compile(r"\b(per post|per e ?mail|per brief|schriftlich|per sms|bescheid)\b")),
+]
+VISIT_RE = re.compile(r"(?<!wo )\bmuss ich (da |dort |persoenlich |selbst |selber )?(hin|vorbei\w*|hingehen|erscheinen)\b|"
+                      r"\bpersoenlich (erscheinen|hin|vorbei\w*)\b")
 
 
 DEPARTURE_RE = re.compile(r"\b(faehrt|fahren|fahrt|zurueck|rueckfahrt|abfahrt\w*|wann geht|hinfahrt|uhrzeit\w*|"
@@ -452,6 +583,37 @@ def departures_reply(env: Env, ctx: Context, turn_municipality: Optional[str]) -
             detail = f"{t.note or ''} Bestellen: {t.phone or ''}, {t.booking_lead or ''}".strip()
         elif t.phone:
             detail += f" Telefon: {t.phone}."
+        lines.append(f"• {name}: {detail}")
+    return Reply("utter_directions", "\n".join(lines), [Button("Öffnungszeiten", payload("ask_opening_hours"))])
+
+
+WEEKEND_RE = re.compile(r"\b(sa|samstag\w*|so|sonntag\w*|wochenende|taeglich|jeden tag)\b")
+
+
+def weekend_transport_reply(env: Env, ctx: Context, municipality: Optional[str]) -> Optional[Reply]:
+    """'und am Wochenende?' after the way to an office: which connections run on Saturday/Sunday."""
+    off = ctx.office()
+    if off is None:
+        return None
+    mun = env.kb.municipalities.get(municipality or ctx.municipality or "")
+    names = {normalize(n) for n in [mun.name, *mun.ortsteile]} if mun else set()
+    options = [t for t in off.transport if t.kind != "fuss"]
+    local = [t for t in options if t.from_place and any(n in normalize(t.from_place) for n in names)]
+    options = (local + [t for t in options if t.kind == "rufbus" and t not in local]) if local else options
+    if not options:
+        return None
+    lines = [f"Am Wochenende zu: {off.name}"]
+    for t in options[:3]:
+        name = t.line or TRANSPORT_NAMES.get(t.kind, t.kind)
+        if t.kind == "bus" and not name.lower().startswith(("bus", "stadtbus")):
+            name = f"Bus {name}"
+        text = " ".join(x for x in (t.departures, t.note) if x)
+        if t.kind != "rufbus" and not WEEKEND_RE.search(normalize(text)):
+            lines.append(f"• {name}: fährt am Wochenende nicht ({(t.departures or '').strip()})")
+            continue
+        detail = (t.departures or t.note or "").strip()
+        if t.kind == "rufbus":
+            detail = f"{(t.note or '').strip()} Bestellen: {t.phone or ''}, {t.booking_lead or ''}".strip()
         lines.append(f"• {name}: {detail}")
     return Reply("utter_directions", "\n".join(lines), [Button("Öffnungszeiten", payload("ask_opening_hours"))])
 

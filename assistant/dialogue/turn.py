@@ -45,6 +45,7 @@ class Turn:
     negated_services: list[str] = field(default_factory=list)  # "ohne Auto", "keinen Online-Ausweis"
     municipality: Optional[str] = None  # where the resident lives / asks about
     place: Optional[str] = None  # that place as named ("Lindenau", an Ortsteil): picks a mobile office's stop
+    municipalities: list[str] = field(default_factory=list)  # every municipality named ("ich in A, mein Bruder in B")
     destination: Optional[str] = None  # "nach Musterstadt": where they travel to
     office_id: Optional[str] = None  # an office named in the message
     option: Optional[str] = None
@@ -59,6 +60,7 @@ class Turn:
     verb: Optional[str] = None  # "abmeld"/"anmeld" named without negation (for "ich meinte abmelden")
     no_car: bool = False
     weekend: bool = False
+    age: Optional[int] = None  # "ich bin 45": picks the fee of that age group
     words: list[str] = field(default_factory=list)
 
     @property
@@ -118,6 +120,16 @@ _NEG_PHRASE_RE = re.compile(r"\b(ohne|kein\w*|nicht)\s+(\w+\s+){0,2}?(\w*(auto|w
 _TRANSPORT_RE = re.compile(r"\b\w*(b(ü|ue)rgerbus|rufbus|b(ü|ue)rgermobil|stadtbus|bus)\w*\b", re.IGNORECASE)
 
 
+LOSS_RE = re.compile(r"\b(gestohlen|geklaut|verloren|verlegt|(ist|sind|war|waren) (\w+ )?weg|abhanden|"
+                     r"nicht mehr (da|auffindbar)|entwendet)\b")
+ID_SERVICES = {"personalausweis", "reisepass"}
+
+# "kein Auto mehr", "keinen Hund mehr": no longer having it means deregistering it
+NO_LONGER_RE = re.compile(r"\b(kein|keine|keinen)\s+(?:\w+\s+)?(auto|wagen|pkw|fahrzeug|hund)\s+mehr\b")
+NO_LONGER = {"auto": "kfz_abmeldung", "wagen": "kfz_abmeldung", "pkw": "kfz_abmeldung", "fahrzeug": "kfz_abmeldung",
+             "hund": "hund_abmelden"}
+
+
 def _type_owners(kb: KnowledgeBase) -> dict[str, tuple[str, set[str]]]:
     owners: dict[str, tuple[str, set[str]]] = {}
     for oid, office in kb.offices.items():
@@ -134,7 +146,8 @@ def office_type_word(kb: KnowledgeBase, words: list[str]) -> tuple[Optional[str]
         stem = w[:-1] if w.endswith(("n", "s")) and w[:-1] in owners else w
         if stem in owners:
             otype, ids = owners[stem]
-            return otype, (next(iter(ids)) if len(ids) == 1 else None)
+            parents = {kb.stop_parent.get(i, i) for i in ids}  # a mobile office and its stops are one office
+            return otype, (next(iter(ids)) if len(ids) == 1 else next(iter(parents)) if len(parents) == 1 else None)
     return None, None
 
 
@@ -152,9 +165,9 @@ def named_verb(words: list[str]) -> Optional[str]:
 
 
 SIBLINGS = {"abmeld": {"kfz_zulassung": "kfz_abmeldung", "wohnsitz_anmelden": "wohnsitz_abmelden",
-                       "gewerbe_anmelden": "gewerbe_abmelden"},
+                       "gewerbe_anmelden": "gewerbe_abmelden", "hund_anmelden": "hund_abmelden"},
             "anmeld": {"kfz_abmeldung": "kfz_zulassung", "wohnsitz_abmelden": "wohnsitz_anmelden",
-                       "gewerbe_abmelden": "gewerbe_anmelden"}}
+                       "gewerbe_abmelden": "gewerbe_anmelden", "hund_abmelden": "hund_anmelden"}}
 CAR_SERVICES = {"kfz_zulassung", "kfz_abmeldung"}
 
 
@@ -168,6 +181,32 @@ def swap_verb(services: list[str], words: list[str]) -> list[str]:
     target = "kfz_abmeldung" if verb == "abmeld" else "kfz_zulassung"
     rest = [s for s in services if s not in CAR_SERVICES and s not in ("wohnsitz_abmelden", "wohnsitz_anmelden")]
     return [target] + rest
+
+
+QUESTION_WORDS = {"wo", "was", "wie", "wann", "welche", "welcher", "welches", "wer", "wen", "wieviel", "brauche",
+                  "muss", "kann"}
+
+
+def question_clause(text: str) -> Optional[str]:
+    """The clause after the last comma or full stop if it starts with a question word (else None)."""
+    parts = [p for p in re.split(r"[,.;:!?]| und dann | aber ", text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    last = normalize(parts[-1]).split()
+    return parts[-1] if last and last[0] in QUESTION_WORDS else None
+
+
+AGE_RE = re.compile(r"\b(?:ich bin|bin|er ist|sie ist|ist|sind|wir sind)\s+(?:erst\s+|schon\s+|jetzt\s+)?(\d{1,2})\b"
+                    r"|\b(\d{1,2})\s*(?:jahre|jahr|j)\b")
+
+
+def age_of(text: str) -> Optional[int]:
+    """'ich bin 45', '17 Jahre alt', 'er ist 12' -> the age (1-110), else None."""
+    m = AGE_RE.search(normalize(text))
+    if not m:
+        return None
+    age = int(m.group(1) or m.group(2))
+    return age if 0 < age <= 110 else None
 
 
 def yes_no(intent: str, text: str) -> Optional[bool]:
@@ -250,9 +289,24 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
             ordered.append(s)
     if not ordered and text and not payload and len(text) < 500:
         cleaned = _blank_spans(text, blanks)
-        found = resolve_service(kb, cleaned) if cleaned.strip() else None
+        # "wir haben ein Baby bekommen, wo beantrage ich Kindergeld": the question clause names what
+        # is asked about; the clause before it is only the situation
+        question = question_clause(cleaned)
+        found = resolve_service(kb, question) if question else None
+        found = found or (resolve_service(kb, cleaned) if cleaned.strip() else None)
         if found and found not in negated:
             ordered.append(found)
+    gone = NO_LONGER_RE.search(norm) if not payload else None
+    if gone and NO_LONGER[gone.group(2)] in kb.services:  # "kein Auto mehr", "keinen Hund mehr": the deregistration
+        target = NO_LONGER[gone.group(2)]
+        registering = SIBLINGS["anmeld"].get(target)
+        if not ordered or ordered == [registering]:
+            ordered = [target]
+    if not payload and LOSS_RE.search(norm) and "ausweis_verlust" in kb.services and \
+            set(ordered) & (ID_SERVICES | {"ausweis_verlust"}):
+        # "Perso und Führerschein sind weg", "mein Pass wurde gestohlen": the lost-ID service, not a new
+        # application, and first: blocking the ID is what is urgent
+        ordered = ["ausweis_verlust"] + [s for s in ordered if s not in ID_SERVICES | {"ausweis_verlust"}]
     turn.services = ordered
     turn.negated_services = negated
 
@@ -267,12 +321,24 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
             turn.destination = turn.destination or mid
             continue
         if mid:
+            if mid not in turn.municipalities:
+                turn.municipalities.append(mid)
             if turn.municipality is None:
                 turn.municipality, turn.place = mid, value
         elif not turn.office_id:
             turn.office_id = resolve_office(kb, value)
     if turn.municipality is None and turn.destination is None and text and not payload and len(text) < 500:
         turn.municipality = resolve_municipality(kb, text)
+        if turn.municipality:
+            turn.municipalities = [turn.municipality]
+    if not payload and len(turn.municipalities) < 2 and "," in text:
+        for part in re.split(r"[,;]", text):  # "ich wohne in Musterstadt, mein Bruder in Kleinwalde"
+            part_words = normalize(part).split()
+            if len(part_words) > 6 or set(part_words) & {"nicht", "nich", "nee", "nein", "kein", "keine"}:
+                continue  # "nee nicht Kleinwalde, Auental": a correction, not a second place
+            mid = resolve_municipality(kb, part)
+            if mid and mid not in turn.municipalities and mid != turn.destination:
+                turn.municipalities.append(mid)
     if turn.office_id is None and text and not payload:
         turn.office_id = resolve_office(kb, text) or office_by_type_word(kb, words)
     if not payload:
@@ -292,6 +358,7 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
                 break
         turn.no_car = bool(re.search(r"\b(ohne|kein\w*|nicht)\s+(\w+\s+){0,2}?(auto|wagen|pkw|fahrzeug)\b", norm))
         turn.weekend = bool(set(words) & WEEKEND_WORDS)
+        turn.age = age_of(text)
     else:
         turn.yes_no = True if turn.intent == "affirm" else False if turn.intent == "deny" else None
         turn.dont_know = turn.intent == "dont_know"
