@@ -43,6 +43,9 @@ from nlu_components.semantic_service import ServiceRanker, calibrate, foreign_pa
 
 logger = logging.getLogger(__name__)
 STATE_FILE = "semantic_state.json"
+_LOSS_OR_FOUND = frozenset("verloren verlegt gestohlen geklaut weg verschwunden gefunden lost stolen".split())
+_SUFFICIENCY = frozenset("""reicht reichen genug genuegt genuegen vollstaendig komplett fehlt fehlen passt ausreichend
+langt fertig enough""".split())
 FALLBACK_INTENT = "nlu_fallback"
 VECTORS_FILE = "semantic_vectors.npz"
 
@@ -190,6 +193,7 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
                 self._process_one(message)
         for message in messages:
             self._concrete_service_over_event(message)
+            self._loss_is_no_document_check(message)
             if (message.get(INTENT) or {}).get("name") in self._config.get("no_service_intents", []):
                 message.set(ENTITIES, [e for e in message.get(ENTITIES, []) if e.get("entity") != "service"],
                             add_to_output=True)
@@ -249,7 +253,21 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
                     and not is_event_mention(str(e.get("text") or ""))]
         if not concrete or not text:
             return
-        allowed = list(self._config["service_intents"]) + ["book_appointment"]
+        self._redecide(message, list(self._config["service_intents"]) + ["book_appointment"])
+
+    def _loss_is_no_document_check(self, message: Message) -> None:
+        """"Ich hab meinen Ausweis verloren" tells what they no longer have: not a check of the
+        documents they have (that asks whether it is enough), unless it asks exactly that."""
+        if (message.get(INTENT) or {}).get("name") != "check_documents":
+            return
+        words = set(normalize(message.get(TEXT) or "").split())
+        if words & _LOSS_OR_FOUND and not words & _SUFFICIENCY:
+            self._redecide(message, [i for i in self._config["service_intents"] if i != "check_documents"]
+                           + ["book_appointment", "ask_opening_hours"])
+
+    def _redecide(self, message: Message, allowed: List[str]) -> None:
+        """The intent among ``allowed`` that the nearest examples vote for (DIET's order if none)."""
+        text = message.get(TEXT) or ""
         ranking: List[Tuple[str, float]] = []
         if self._state and len(self._example_intents):
             query = get_encoder(self._state.get("model") or self._config["model"]).queries([text])[0]

@@ -185,3 +185,13 @@ def test_shop_words_alone_are_no_business_registration(gazetteer):
 
 def test_registration_noun_before_another_service_is_that_service(gazetteer):
     assert services(gazetteer, "Was brauche ich für die Anmeldung zur Kita?") == ["kita_platz"]
+
+
+@pytest.mark.parametrize("text, event", [
+    ("ist gestorben", True), ("Baby", True), ("heiraten", True),
+    ("Sterbeurkunde", False), ("Kindergeld", False), ("Hund anmelden", False),
+])
+def test_event_mentions(text, event):
+    from nlu_components.service_rules import is_event_mention
+
+    assert is_event_mention(text) is event
