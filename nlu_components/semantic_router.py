@@ -44,6 +44,8 @@ from nlu_components.semantic_service import ServiceRanker, calibrate, foreign_pa
 logger = logging.getLogger(__name__)
 STATE_FILE = "semantic_state.json"
 _LOSS_OR_FOUND = frozenset("verloren verlegt gestohlen geklaut weg verschwunden gefunden lost stolen".split())
+_WHOLE_EVENT = frozenset("""alles anfangen fangen anfange beachten zukommt organisieren erledigen regeln
+abklappern""".split())
 _SUFFICIENCY = frozenset("""reicht reichen genug genuegt genuegen vollstaendig komplett fehlt fehlen passt ausreichend
 langt fertig enough""".split())
 FALLBACK_INTENT = "nlu_fallback"
@@ -249,9 +251,12 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
         if intent.get("name") not in self._config.get("no_service_intents", []):
             return
         text = message.get(TEXT) or ""
+        # named in the text (the gazetteer), not guessed from the whole message by meaning
         concrete = [e for e in message.get(ENTITIES, []) if e.get("entity") == "service"
+                    and e.get("extractor") == "GazetteerEntityExtractor"
                     and not is_event_mention(str(e.get("text") or ""))]
-        if not concrete or not text:
+        # "was müssen wir jetzt alles erledigen", "wo fangen wir an": the whole checklist is asked for
+        if not concrete or not text or set(normalize(text).split()) & _WHOLE_EVENT:
             return
         self._redecide(message, list(self._config["service_intents"]) + ["book_appointment"])
 
