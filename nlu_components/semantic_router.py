@@ -194,6 +194,7 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
             for message in messages:
                 self._process_one(message)
         for message in messages:
+            self._named_service_is_no_fallback(message)
             self._concrete_service_over_event(message)
             self._loss_is_no_document_check(message)
             if (message.get(INTENT) or {}).get("name") in self._config.get("no_service_intents", []):
@@ -259,6 +260,16 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
         if not concrete or not text or set(normalize(text).split()) & _WHOLE_EVENT:
             return
         self._redecide(message, list(self._config["service_intents"]) + ["book_appointment"])
+
+    def _named_service_is_no_fallback(self, message: Message) -> None:
+        """A German message that names a service ("ich will einen Kinderreisepass für meine
+        Tochter beantragen") is a question about it even when DIET is unsure between the
+        question types: the nearest examples among the service intents decide."""
+        if (message.get(INTENT) or {}).get("name") != FALLBACK_INTENT or not is_german(message.get(TEXT) or ""):
+            return
+        if any(e.get("entity") == "service" and e.get("extractor") == "GazetteerEntityExtractor"
+               for e in message.get(ENTITIES, [])):
+            self._redecide(message, list(self._config["service_intents"]) + ["book_appointment"])
 
     def _loss_is_no_document_check(self, message: Message) -> None:
         """"Ich hab meinen Ausweis verloren" tells what they no longer have: not a check of the
