@@ -135,10 +135,6 @@ def test_service_compounds_with_a_generic_tail_stay(gazetteer):
     assert services(gazetteer, "Ich will mein Auto anmelden, wie komme ich hin?") == ["kfz_zulassung"]
 
 
-def services(g: Gazetteer, text: str) -> list[str]:
-    return [e["value"] for e in g.find(text) if e["entity"] == "service"]
-
-
 @pytest.mark.parametrize("text, expected", [
     # loss: an identity document with a loss word is about the loss
     ("Mein Pass ist weg und ich fliege morgen", "ausweis_verlust"),
