@@ -38,10 +38,16 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from nlu_components.language import is_german
 from nlu_components.matching import Gazetteer, normalize
 from nlu_components.semantic import embed_cached, get_encoder
-from nlu_components.semantic_service import ServiceRanker, calibrate, service_passages
+from nlu_components.service_rules import is_event_mention
+from nlu_components.semantic_service import ServiceRanker, calibrate, foreign_passages, service_passages
 
 logger = logging.getLogger(__name__)
 STATE_FILE = "semantic_state.json"
+_LOSS_OR_FOUND = frozenset("verloren verlegt gestohlen geklaut weg verschwunden gefunden lost stolen".split())
+_WHOLE_EVENT = frozenset("""alles anfangen fangen anfange beachten zukommt organisieren erledigen regeln
+abklappern""".split())
+_SUFFICIENCY = frozenset("""reicht reichen genug genuegt genuegen vollstaendig komplett fehlt fehlen passt ausreichend
+langt fertig enough""".split())
 FALLBACK_INTENT = "nlu_fallback"
 VECTORS_FILE = "semantic_vectors.npz"
 
@@ -74,6 +80,14 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
             # intents about a whole life event ("Wir haben ein Baby bekommen, was müssen wir alles
             # beantragen?"): the answer is the event's checklist, so no single service is set
             "no_service_intents": ["ask_life_event"],
+            # service names in English, Ukrainian, Russian, Turkish and Arabic, added to the service
+            # index only (the catalogue is German; cross-lingual similarity to it alone is weak)
+            "foreign_names_file": "nlu_components/foreign_service_names.yml",
+            # other languages: the best service is taken if it beats the runner-up by this much
+            # (nothing to calibrate on: the training examples in those languages carry no service)
+            "foreign_margin": 0.0,
+            # other languages also need the service to book ("I'd like to book an appointment to ...")
+            "foreign_service_intents": ["book_appointment"],
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -119,7 +133,7 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
                     if m.get(TEXT) and m.get(INTENT)]
         encoder = get_encoder(self._config["model"])
         cache = Path(self._config["cache_dir"]) if self._config.get("cache_dir") else None
-        passages = service_passages(services)
+        passages = service_passages(services) + foreign_passages(self._config.get("foreign_names_file"), services)
         example_vectors = embed_cached(encoder, [t for t, _, _ in examples], cache)
         passage_vectors = embed_cached(encoder, [p for p, _ in passages], cache)
         # The index holds the catalogue only: whole training sentences as passages ranked worse
@@ -130,8 +144,9 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
         ranker = ServiceRanker(service_vectors, service_labels)
         # calibrate on the training examples the ranker would see (intents about a service)
         service_intents = set(self._config["service_intents"])
+        # (German ones only: the few examples in other languages carry no service annotation)
         rankings = [(ranker.best(example_vectors[i]), s)
-                    for i, (_t, intent, s) in enumerate(examples) if intent in service_intents]
+                    for i, (t, intent, s) in enumerate(examples) if intent in service_intents and is_german(t)]
         threshold, margin = calibrate(rankings, self._config["max_false_services"])
         logger.info("semantic service ranker: threshold %.3f, margin %.3f", threshold, margin)
         self._state = {"service_labels": service_labels, "threshold": threshold, "margin": margin,
@@ -162,12 +177,12 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
         return cls(config, model_storage, resource, state, vectors)
 
     # ------------------------------------------------------------------ inference
-    def _knn_intents(self, query: np.ndarray) -> List[Tuple[str, float]]:
+    def _knn_intents(self, query: np.ndarray, k: Optional[int] = None) -> List[Tuple[str, float]]:
         """Intents of the nearest training examples with their share of the weighted votes."""
         if not len(self._example_intents):
             return []
         scores = self._examples @ query
-        top = np.argsort(-scores)[: int(self._config["knn"])]
+        top = np.argsort(-scores)[: int(k or self._config["knn"])]
         votes: Counter = Counter()
         for j in top:
             votes[self._example_intents[int(j)]] += max(float(scores[int(j)]), 0.0)
@@ -179,6 +194,9 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
             for message in messages:
                 self._process_one(message)
         for message in messages:
+            self._named_service_is_no_fallback(message)
+            self._concrete_service_over_event(message)
+            self._loss_is_no_document_check(message)
             if (message.get(INTENT) or {}).get("name") in self._config.get("no_service_intents", []):
                 message.set(ENTITIES, [e for e in message.get(ENTITIES, []) if e.get("entity") != "service"],
                             add_to_output=True)
@@ -209,17 +227,72 @@ class SemanticRouter(GraphComponent, EntityExtractorMixin):
                 diet_conf = {r.get("name"): float(r.get("confidence") or 0.0) for r in diet}
                 self._set_intents(message, [(n, max(share, diet_conf.get(n, 0.0))) for n, share in ranking])
                 intent = message.get(INTENT)
-        if not has_service and intent.get("name") in self._config["service_intents"]:
-            # no training example is in another language, so there is nothing to calibrate a
-            # cross-lingual threshold on: other languages take the best service if it stands
-            # out by the margin (chit-chat never gets here: the intent gate above)
+        gate = set(self._config["service_intents"])
+        if not german:
+            gate |= set(self._config.get("foreign_service_intents") or [])
+        if not has_service and intent.get("name") in gate:
+            # no training example in another language names a service, so there is nothing to
+            # calibrate a cross-lingual threshold on: other languages take the best service if it
+            # stands out by the foreign margin (chit-chat never gets here: the intent gate)
             threshold = float(self._state["threshold"]) if german else 0.0
-            slug = self._ranker.decide(query, threshold, float(self._state["margin"]))
+            margin = float(self._state["margin"]) if german else float(self._config.get("foreign_margin", 0.0))
+            slug = self._ranker.decide(query, threshold, margin)
             if slug:
                 entity = {"entity": "service", "value": slug, "start": 0, "end": len(text), "text": text,
                           "confidence_entity": float(self._ranker.best(query)[0][0])}
                 message.set(ENTITIES, message.get(ENTITIES, []) + self.add_extractor_name([entity]),
                             add_to_output=True)
+
+    def _concrete_service_over_event(self, message: Message) -> None:
+        """A life-event question that names one concrete service ("Unser Baby ist da, wo kriegen wir
+        die Geburtsurkunde?") asks about that service: the nearest examples of a service intent
+        decide which question it is (DIET's order if there are none). Words that only name the
+        event ("gestorben", "Baby") do not count."""
+        intent = message.get(INTENT) or {}
+        if intent.get("name") not in self._config.get("no_service_intents", []):
+            return
+        text = message.get(TEXT) or ""
+        # named in the text (the gazetteer), not guessed from the whole message by meaning
+        concrete = [e for e in message.get(ENTITIES, []) if e.get("entity") == "service"
+                    and e.get("extractor") == "GazetteerEntityExtractor"
+                    and not is_event_mention(str(e.get("text") or ""))]
+        # "was müssen wir jetzt alles erledigen", "wo fangen wir an": the whole checklist is asked for
+        if not concrete or not text or set(normalize(text).split()) & _WHOLE_EVENT:
+            return
+        self._redecide(message, list(self._config["service_intents"]) + ["book_appointment"])
+
+    def _named_service_is_no_fallback(self, message: Message) -> None:
+        """A German message that names a service ("ich will einen Kinderreisepass für meine
+        Tochter beantragen") is a question about it even when DIET is unsure between the
+        question types: the nearest examples among the service intents decide."""
+        if (message.get(INTENT) or {}).get("name") != FALLBACK_INTENT or not is_german(message.get(TEXT) or ""):
+            return
+        if any(e.get("entity") == "service" and e.get("extractor") == "GazetteerEntityExtractor"
+               for e in message.get(ENTITIES, [])):
+            self._redecide(message, list(self._config["service_intents"]) + ["book_appointment"])
+
+    def _loss_is_no_document_check(self, message: Message) -> None:
+        """"Ich hab meinen Ausweis verloren" tells what they no longer have: not a check of the
+        documents they have (that asks whether it is enough), unless it asks exactly that."""
+        if (message.get(INTENT) or {}).get("name") != "check_documents":
+            return
+        words = set(normalize(message.get(TEXT) or "").split())
+        if words & _LOSS_OR_FOUND and not words & _SUFFICIENCY:
+            self._redecide(message, [i for i in self._config["service_intents"] if i != "check_documents"]
+                           + ["book_appointment", "ask_opening_hours"])
+
+    def _redecide(self, message: Message, allowed: List[str]) -> None:
+        """The intent among ``allowed`` that the nearest examples vote for (DIET's order if none)."""
+        text = message.get(TEXT) or ""
+        ranking: List[Tuple[str, float]] = []
+        if self._state and len(self._example_intents):
+            query = get_encoder(self._state.get("model") or self._config["model"]).queries([text])[0]
+            ranking = [(n, w) for n, w in self._knn_intents(query, k=3 * int(self._config["knn"])) if n in allowed]
+        if not ranking:
+            diet = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") in allowed]
+            ranking = [(str(r["name"]), float(r.get("confidence") or 0.0)) for r in diet[:1]] or [("ask_howto", 0.5)]
+        total = sum(w for _, w in ranking) or 1.0
+        self._set_intents(message, [(n, w / total) for n, w in ranking])
 
     @staticmethod
     def _set_intents(message: Message, ranking: List[Tuple[str, float]]) -> None:

@@ -9,9 +9,11 @@ that questions without a service rarely get one.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
+import yaml
 
 
 def service_passages(services: Dict[str, Dict]) -> List[Tuple[str, str]]:
@@ -28,6 +30,20 @@ def service_passages(services: Dict[str, Dict]) -> List[Tuple[str, str]]:
                 seen.add(key)
                 out.append((text, slug))
     return out
+
+
+def foreign_passages(path: Optional[str], services: Dict[str, Dict]) -> List[Tuple[str, str]]:
+    """(text, slug) for the service names in other languages (``foreign_service_names.yml``),
+    for the services this knowledge base has."""
+    if not path:
+        return []
+    file = Path(path)
+    if not file.is_file():
+        file = Path(__file__).resolve().parent / Path(path).name
+    if not file.is_file():
+        return []
+    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    return [(str(text), slug) for slug, texts in sorted(data.items()) if slug in services for text in texts or []]
 
 
 class ServiceRanker:

@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 PYTHONPATH="$(pwd)${P
 .venv/app/bin/assistant kb nlu --out data/nlu/generated >/dev/null
 # build/domain: domain.yml plus the municipalities' local dialogue domains (written by 'kb nlu')
 DOMAIN=build/domain
-FP=$( (cat config.yml domain.yml; find data domain "$DOMAIN" -type f -name '*.yml' 2>/dev/null | sort | xargs cat; cat data/nlu/generated/gazetteer.json data/nlu/generated/semantic_services.json nlu_components/*.py) | sha256sum | cut -c1-16)
+FP=$( (cat config.yml domain.yml; find data domain "$DOMAIN" -type f -name '*.yml' 2>/dev/null | sort | xargs cat; cat data/nlu/generated/gazetteer.json data/nlu/generated/semantic_services.json nlu_components/*.py nlu_components/*.yml) | sha256sum | cut -c1-16)
 MODEL="models/model-$FP.tar.gz"
 if [ -f "$MODEL" ] && [ "${FORCE_TRAIN:-0}" != 1 ]; then
   echo "Model is current: $MODEL (training skipped)"

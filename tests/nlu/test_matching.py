@@ -133,3 +133,61 @@ def test_service_compounds_with_a_generic_tail_stay(gazetteer):
     assert services(gazetteer, "Personalausweisantrag") == ["personalausweis"]
     assert services(gazetteer, "Sperrmülltermin") == ["sperrmuell"]
     assert services(gazetteer, "Ich will mein Auto anmelden, wie komme ich hin?") == ["kfz_zulassung"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # loss: an identity document with a loss word is about the loss
+    ("Mein Pass ist weg und ich fliege morgen", "ausweis_verlust"),
+    ("Mir haben sie den Perso geklaut", "ausweis_verlust"),
+    ("ich habe nur die Verlustanzeige und eine Kopie vom Ausweis", "ausweis_verlust"),
+    # family verbs: opening or closing a business, getting a dog
+    ("Wir wollen ein Café eröffnen", "gewerbe_anmelden"),
+    ("ich mache meinen Kiosk zum Jahresende zu", "gewerbe_abmelden"),
+    ("ich geb meine Firma in Auental auf", "gewerbe_abmelden"),
+    ("wir haben einen Welpen gekauft, was kostet die Marke", "hund_anmelden"),
+    # tree species name the tree
+    ("darf ich die Eiche am Zaun wegmachen", "baumfaellung"),
+])
+def test_sentence_rules_pick_the_service(gazetteer, text, expected):
+    assert services(gazetteer, text)[:1] == [expected]
+
+
+def test_loss_needs_the_loss_in_the_same_clause(gazetteer):
+    assert services(gazetteer, "ich ziehe weg, brauche ich einen neuen Ausweis") == ["personalausweis"]
+    both = services(gazetteer, "mein Perso wurde gestohlen, den Reisepass hab ich noch")
+    assert both[0] == "ausweis_verlust" and "reisepass" in both
+
+
+def test_registration_after_a_purpose_word_is_kept_beside_a_document(gazetteer):
+    assert "wohnsitz_anmelden" in services(gazetteer, "ich hab Ausweis und Mietvertrag, reicht das fürs Ummelden")
+    # without a purpose word the document stays the only service
+    assert services(gazetteer, "Personalausweis und Anmeldung") == ["personalausweis"]
+
+
+def test_online_id_is_the_means_beside_another_service(gazetteer):
+    assert services(gazetteer, "Kann ich mit der Online-Ausweisfunktion mein Auto zulassen?") == ["kfz_zulassung"]
+    assert services(gazetteer, "Online-Ausweis beantragen") == ["personalausweis"]
+
+
+def test_life_event_words_give_way_to_a_concrete_service(gazetteer):
+    assert services(gazetteer, "Opa ist gestorben, wie melde ich sein Auto ab") == ["kfz_abmeldung"]
+    assert services(gazetteer, "Oma ist gestorben") == ["sterbefall"]
+
+
+def test_shop_words_alone_are_no_business_registration(gazetteer):
+    assert services(gazetteer, "wann hat der Laden im Dorf auf") == []
+    assert services(gazetteer, "Lindenau und Birkenhain, wann kommt der Bus") == []
+
+
+def test_registration_noun_before_another_service_is_that_service(gazetteer):
+    assert services(gazetteer, "Was brauche ich für die Anmeldung zur Kita?") == ["kita_platz"]
+
+
+@pytest.mark.parametrize("text, event", [
+    ("ist gestorben", True), ("Baby", True), ("heiraten", True),
+    ("Sterbeurkunde", False), ("Kindergeld", False), ("Hund anmelden", False),
+])
+def test_event_mentions(text, event):
+    from nlu_components.service_rules import is_event_mention
+
+    assert is_event_mention(text) is event

@@ -79,3 +79,21 @@ def test_e5_ranks_everyday_and_foreign_questions(e5, tmp_path_factory):
                            ("How much does a new passport cost?", "reisepass"),
                            ("Як обміняти водійські права?", "fuehrerschein")]:
         assert ranker.best(e5.queries([question])[0])[0][1] == slug, question
+
+
+def test_foreign_service_names_cover_every_catalogue_service():
+    import json
+
+    from nlu_components.semantic_service import foreign_passages
+    from tests.conftest import ROOT
+
+    services = json.loads((ROOT / "data/nlu/generated/semantic_services.json").read_text(encoding="utf-8")) \
+        if (ROOT / "data/nlu/generated/semantic_services.json").is_file() else None
+    if services is None:
+        from assistant.kb.loader import load_kb
+        services = {slug: {} for slug in load_kb(ROOT / "kb").services}
+    passages = foreign_passages("nlu_components/foreign_service_names.yml", services)
+    assert {slug for _, slug in passages} == set(services)  # one name per service at least
+    assert all(text.strip() for text, _ in passages)
+    assert foreign_passages("nlu_components/foreign_service_names.yml", {"unknown_slug": {}}) == []
+    assert foreign_passages(None, services) == []
