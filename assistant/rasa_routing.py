@@ -1,5 +1,5 @@
 """Which Rasa process answers a conversation, when several run side by side (embedded profile,
-``ASSISTANT_RASA_PROCESSES``; docs/adr/0014-h18-two-rasa-processes.md).
+``ASSISTANT_RASA_PROCESSES``; docs/adr/0017-two-rasa-processes.md).
 
 Every message of one sender goes to the same process: a stable hash of the sender id (SHA-256, not
 Python's per-process ``hash()``) picks it. That keeps Rasa's in-memory lock store sufficient: two

@@ -3,7 +3,7 @@ answer, print the demo URL, and stop everything cleanly on Ctrl-C (or SIGTERM).
 
 ``ASSISTANT_RASA_PROCESSES`` (default 2) Rasa processes run side by side on ``--rasa-port`` and the
 next ports (a free one where that is taken); the web server splits conversations between them by a
-stable hash of the sender (assistant/rasa_routing.py, docs/adr/0014-h18-two-rasa-processes.md). They
+stable hash of the sender (assistant/rasa_routing.py, docs/adr/0017-two-rasa-processes.md). They
 share the SQLite tracker store. Rasa starts through ``python -m rasa_addons.serve``.
 
 Usage: .venv/app/bin/python scripts/run.py [--model models/current.tar.gz] [--exit-when-ready]

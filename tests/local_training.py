@@ -9,7 +9,7 @@ has no ML policy), so a story works or fails by its rules and by the NLU telling
 from the national intents. Only the DIET epochs are lowered (``epochs``); every other component and
 setting stays as in config.yml. The semantic layer reads its sentence-vector cache from the
 worktree's var/cache/semantic (filled by the main training), so only new sentences are embedded.
-See docs/adr/0014-h20-staff-templates-and-local-story-test.md for the measured times."""
+See docs/adr/0018-staff-templates-and-local-story-test.md for the measured times."""
 from __future__ import annotations
 
 import json

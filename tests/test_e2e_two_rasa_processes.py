@@ -1,4 +1,4 @@
-"""The stack as ``make run`` starts it runs two Rasa processes (ADR 0014): both answer, the web
+"""The stack as ``make run`` starts it runs two Rasa processes (ADR 0017): both answer, the web
 server routes each conversation to the process its sender hashes to, and both processes see every
 conversation (one shared SQLite tracker store). Real model, real servers (the session ``stack``)."""
 from __future__ import annotations

@@ -287,7 +287,9 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
     for s in purposeful + rest:
         if s not in ordered:  # a positive mention counts even if the same service is also negated
             ordered.append(s)
-    if not ordered and text and not payload and len(text) < 500:
+    # a life-event question the NLU gave no service ("wir haben ein Baby bekommen, was nun?") is about the
+    # whole situation: finding "Baby" in the text again would turn it into one service
+    if not ordered and text and not payload and len(text) < 500 and turn.intent != "ask_life_event":
         cleaned = _blank_spans(text, blanks)
         # "wir haben ein Baby bekommen, wo beantrage ich Kindergeld": the question clause names what
         # is asked about; the clause before it is only the situation
