@@ -151,6 +151,9 @@ def _decide_topic(env: Env, state: DialogueState, turn: Turn, requested: str) ->
         if turn.follow_up and not turn.services and not turn.office_id and state.last_topic == "fees" and \
                 requested in ("continue", "clarify") and not words_topic and state.service:
             return "fees"  # "und für meine zwei Kinder?" after the fees
+        if state.last_topic == "opening_hours" and not turn.services and not turn.office_id and \
+                requested in ("continue", "clarify", "small_talk") and DAYTIME_RE.search(norm) and len(turn.words) <= 6:
+            return "opening_hours"
         if not turn.services and not turn.office_id and state.service and _asks_detail(turn, requested, norm):
             return "details"  # "wie viel gibt es pro Kind", "wie viel darf das sein", "wie erfahr ich den Termin"
         if requested == "out_of_scope" and (not turn.services or out_of_scope.pointer(turn.text)) and \
@@ -260,11 +263,18 @@ def _asks_detail(turn: Turn, requested: str, norm: str) -> bool:
     if requested == "out_of_scope":
         return not out_of_scope.pointer(turn.text) and bool(topics.content_words(turn.text))
     if requested == "fees":
-        return bool(topics.QUANTITY_RE.search(norm))
+        # "wie viel gibt es pro Kind": the amount of a benefit is in the service's text, not in its fees
+        return bool(topics.QUANTITY_RE.search(norm) or BENEFIT_RE.search(norm))
     if requested == "booking":
         return bool(topics.INFORMED_RE.search(norm))
     return False
 
+
+BENEFIT_RE = re.compile(r"\b(wie ?viel\w* (geld )?(gibt es|gibts|bekomm\w*|krieg\w*|zahl\w*)|wie ?viel geld|"
+                        r"wie hoch ist (das|der|die|es))\b")
+# "freitag nachmittag auch?", "und nachmittags" after the opening hours: the hours again, not a new request
+DAYTIME_RE = re.compile(r"\b(montag\w*|dienstag\w*|mittwoch\w*|donnerstag\w*|freitag\w*|vormittag\w*|nachmittag\w*|"
+                        r"mittag\w*|abends?|morgens|frueh)\b")
 
 LIFE_EVENT_MENU_RE = re.compile(r"\b(lebenslage\w*|lebensereignis\w*|was muss ich (alles )?(tun|machen|erledigen|"
                                 r"beachten)|was ist (alles )?zu tun|woran muss ich denken)\b")

@@ -163,3 +163,16 @@ def test_a_local_answer_sends_the_resident_elsewhere_and_that_becomes_the_subjec
     assert "April" in talk.say("auch im dezember", "clarify", "nlu_fallback")
     assert "Gewerbering 12" in talk.say("und wo kann ich dann hin", "office", "ask_office")
     assert "Dienstag" in talk.say("wann hat der auf", "opening_hours", "ask_opening_hours")
+
+
+def test_a_time_of_day_after_the_opening_hours_is_about_the_hours(talk):
+    talk.say("wann hat die führerscheinstelle auf", "opening_hours", "ask_opening_hours")
+    reply = talk.say("freitag nachmittag auch?", "continue", "inform")
+    assert talk.keys[0].startswith("utter_opening_hours") or "Freitag" in reply
+    assert "Wobei kann ich Ihnen helfen" not in reply
+
+
+def test_how_much_one_gets_is_the_benefit_not_the_fee(talk, kb):
+    talk.say("wo beantrage ich kindergeld", "office", "ask_office")
+    reply = talk.say("wie viel gibt es pro kind", "fees", "ask_fees")
+    assert "259" in reply and "kostenlos" not in reply
