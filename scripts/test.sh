@@ -37,7 +37,7 @@ else
 fi
 
 step "5/6 pytest (unit, actions, REST against the real model, browser, Telegram, voice)"
-.venv/app/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/scale "$@"
+.venv/app/bin/python -m pytest -q -p no:cacheprovider --durations=12 --ignore=tests/scale "$@"
 [ $? -eq 0 ] || fail=1
 
 step "6/6 Scale tests (make test-scale: PostgreSQL, Redis, nginx, 2 Rasa replicas, 2 action servers)"
