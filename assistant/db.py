@@ -43,7 +43,18 @@ def create_all(engine: Engine) -> None:
         except ModuleNotFoundError as exc:
             if not exc.name or not name.startswith(exc.name):  # an optional feature not installed
                 raise
-    Base.metadata.create_all(engine)
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    # the web server and the action server start together on one fresh database: both see a table
+    # missing and both create it. The loser gets "already exists"; checking again then finds it.
+    for attempt in range(5):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            text = str(exc).lower()
+            if attempt == 4 or not ("already exists" in text or "duplicate" in text or "pg_type" in text):
+                raise
 
 
 MODEL_MODULES = (

@@ -287,15 +287,16 @@ def extract(kb: KnowledgeBase, message: dict[str, Any], sender: str = "", channe
     for s in purposeful + rest:
         if s not in ordered:  # a positive mention counts even if the same service is also negated
             ordered.append(s)
-    # a life-event question the NLU gave no service ("wir haben ein Baby bekommen, was nun?") is about the
-    # whole situation: finding "Baby" in the text again would turn it into one service
-    if not ordered and text and not payload and len(text) < 500 and turn.intent != "ask_life_event":
+    if not ordered and text and not payload and len(text) < 500:
         cleaned = _blank_spans(text, blanks)
         # "wir haben ein Baby bekommen, wo beantrage ich Kindergeld": the question clause names what
         # is asked about; the clause before it is only the situation
         question = question_clause(cleaned)
         found = resolve_service(kb, question) if question else None
-        found = found or (resolve_service(kb, cleaned) if cleaned.strip() else None)
+        # a life-event question the NLU gave no service ("wir haben ein Baby bekommen, was nun?") is about
+        # the whole situation: only its question clause may name a service, not "Baby" anywhere in it
+        if turn.intent != "ask_life_event":
+            found = found or (resolve_service(kb, cleaned) if cleaned.strip() else None)
         if found and found not in negated:
             ordered.append(found)
     gone = NO_LONGER_RE.search(norm) if not payload else None
