@@ -36,15 +36,6 @@ FIGURES = (
 )
 
 
-def _ranked(entities: list[dict], text: str, intent: Optional[str]) -> list[dict]:
-    """Service entities in the order the actions consider them."""
-    try:
-        from assistant.actions.common import ranked_service_entities
-    except ImportError:  # the dialogue layer moved: first service entity
-        return [e for e in entities if e.get("entity") == "service" and e.get("value") is not None]
-    return ranked_service_entities(entities, text, intent)
-
-
 def parse(url: str, text: str) -> dict[str, Any]:
     from assistant.config import get_settings
 
@@ -56,7 +47,8 @@ def parse(url: str, text: str) -> dict[str, Any]:
 
 def evaluate(url: str, questions_file: Path = ROOT / "tests/data/holdout_questions.yml") -> dict[str, Any]:
     from assistant.kb.loader import load_kb
-    from assistant.kb.views import resolve_municipality, resolve_service
+    from assistant.dialogue.turn import extract
+    from assistant.kb.views import resolve_municipality
 
     kb = load_kb(ROOT / "kb")
     questions = yaml.safe_load(questions_file.read_text(encoding="utf-8"))["questions"]
@@ -75,8 +67,8 @@ def evaluate(url: str, questions_file: Path = ROOT / "tests/data/holdout_questio
         else:
             confusions[(q["intent"], predicted)] += 1
             misses.append((q["intent"], predicted, q["text"]))
-        ranked = _ranked(result["entities"], q["text"], predicted)
-        service = resolve_service(kb, str(ranked[0]["value"])) if ranked else resolve_service(kb, q["text"])
+        # the service the dialogue layer acts on (entities first, then its own text fallback)
+        service = extract(kb, result).service
         if q.get("service"):
             c["n_service"] += 1
             c["n_foreign_service"] += foreign
