@@ -11,20 +11,13 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA_PY = ROOT / ".venv" / "rasa" / "bin" / "python"
+from .conftest import RASA_PY, ROOT, run_rasa_check
+
 
 
 @pytest.fixture(scope="module")
 def check(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    if not RASA_PY.exists():
-        pytest.skip("Rasa environment not installed (make install)")
-    db = tmp_path_factory.mktemp("tracker") / "tracker.db"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.run([str(RASA_PY), str(Path(__file__).with_name("rasa_serve_check.py")), str(db)],
-                          capture_output=True, text=True, timeout=600, env=env, cwd=ROOT, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_rasa_check("rasa_serve_check.py", tmp_path_factory)
 
 
 def test_action_responses_are_validated_as_before(check: dict) -> None:
