@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 declarative base and engine/session factories (SQLite default, PostgreSQL by URL)."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -46,15 +47,18 @@ def create_all(engine: Engine) -> None:
     from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
     # the web server and the action server start together on one fresh database: both see a table
-    # missing and both create it. The loser gets "already exists"; checking again then finds it.
+    # missing and both create it. The loser gets "already exists" (or SQLite's "database is locked"
+    # when both upgrade to a write lock at once); checking again then finds the tables.
     for attempt in range(5):
         try:
             Base.metadata.create_all(engine)
             return
         except (OperationalError, ProgrammingError, IntegrityError) as exc:
             text = str(exc).lower()
-            if attempt == 4 or not ("already exists" in text or "duplicate" in text or "pg_type" in text):
+            if attempt == 4 or not ("already exists" in text or "duplicate" in text or "pg_type" in text
+                                    or "database is locked" in text):
                 raise
+            time.sleep(0.2 * (attempt + 1))  # the other process is still writing its tables
 
 
 MODEL_MODULES = (

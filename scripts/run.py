@@ -144,7 +144,10 @@ def main() -> int:
     pid_file = var / f"run-pids-{args.web_port}.json"
 
     def write_pids() -> None:
-        pid_file.write_text(json.dumps({n: p.pid for n, p in by_name.items()}))
+        # written whole and renamed: a reader (tests, bench_load) never sees a half-written file
+        tmp = pid_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({n: p.pid for n, p in by_name.items()}))
+        os.replace(tmp, pid_file)
 
     # the Rasa processes, for tests and tools (the web server gets them as ASSISTANT_RASA_SHARD_URLS)
     (var / f"rasa-urls-{args.web_port}.json").write_text(json.dumps(rasa_urls))
